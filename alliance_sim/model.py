@@ -1,0 +1,269 @@
+"""`AllianceModel`: the Mesa model of an alliance under defection pressure.
+
+One step is one month. The model builds a `MemberState` for each member and an
+`OutsideActor` for each outside actor, draws the run's random numbers as one block
+at the start (shape (months, columns), see `alliance_sim.world.World`), and plays the
+scripted events and random hazards of its scenario month by month.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.datacollection import DataCollector
+
+from alliance_sim import dynamics as dyn
+from alliance_sim.agents import ANSWER_NAMES, STATUS_NAMES, MemberState, OutsideActor
+from alliance_sim.config import ScenarioConfig
+from alliance_sim.events import Event, Request
+from alliance_sim.loader import load_scenario, with_overrides
+from alliance_sim.world import Trace, compile_world, initial_state, play_events, relax
+
+SeedLike = int | np.integer | np.random.SeedSequence | None
+
+
+def seed_to_int(seed: SeedLike) -> int | None:
+    """A plain integer seed from an int or a `SeedSequence` (64 bits of its state).
+
+    Mesa and numpy both seed from a plain integer without consuming any draws, so
+    every engine that starts from the same integer sees the same random block.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, dtype=np.uint64)[0])
+    return int(seed)
+
+
+def random_block(seed: int, world_steps: int, columns: int) -> np.ndarray:
+    """The run's uniform draws, shape (months, columns), from an integer seed."""
+    return np.random.default_rng(seed).random((world_steps, columns))
+
+
+class AllianceModel(mesa.Model):
+    """An alliance whose members may disengage or withdraw under shocks.
+
+    Args:
+        scenario: A `ScenarioConfig`, or the path of a scenario YAML file.
+        rng: Seed (an int or a `numpy.random.SeedSequence`); None draws one from the OS.
+        overrides: `--set`-style overrides, ``{"actors.russia.capacity": 0.8}``.
+        **parameters: Overrides as plain keyword arguments, with ``__`` for ``.``
+            (``actors__russia__capacity=0.8``), so that `mesa.batch_run` can vary them.
+
+    Attributes:
+        config: The scenario as run.
+        world: The scenario compiled to arrays.
+        state: The state of the run (numpy arrays, one row per member).
+        draws: The run's random block.
+        trace: Per-month record of every member.
+        event_log: One dict per event, request and status change.
+        seed: The integer seed of the run.
+    """
+
+    def __init__(
+        self,
+        scenario: ScenarioConfig | str | os.PathLike[str],
+        *,
+        rng: SeedLike = None,
+        overrides: Mapping[str, Any] | None = None,
+        **parameters: Any,
+    ) -> None:
+        """Build agents and state from the scenario, and draw the random block."""
+        seed = seed_to_int(rng)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+        super().__init__(rng=seed)
+        self.seed = seed
+        merged = dict(overrides or {})
+        merged.update({key.replace("__", "."): value for key, value in parameters.items()})
+        if isinstance(scenario, ScenarioConfig):
+            config = with_overrides(scenario, merged) if merged else scenario
+        else:
+            config = load_scenario(scenario, merged or None)
+        self.config = config
+        self.world = compile_world(config)
+        self.draws = random_block(seed, self.world.steps, self.world.columns)
+        self.members: list[MemberState] = []
+        self.outsiders: list[OutsideActor] = []
+        for index, actor_id in enumerate(self.world.actors):
+            params = config.actors[actor_id]
+            if params.kind == "member":
+                self.members.append(MemberState(self, actor_id, index, params))
+            else:
+                self.outsiders.append(OutsideActor(self, actor_id, index, params))
+        self.state = initial_state(self.world)
+        self.trace = Trace.empty(self.world)
+        self.trace.record(self.world, self.state, 0)
+        self.event_log: list[dict[str, Any]] = []
+        self.datacollector = DataCollector(
+            model_reporters={
+                "month": "month",
+                "cohesion": "cohesion",
+                "war_load": "war_load",
+                "disengaged": "n_disengaged",
+                "withdrawn": "n_withdrawn",
+            },
+            agenttype_reporters={
+                MemberState: {
+                    "member": "actor_id",
+                    "status": "status",
+                    "pressure": "pressure",
+                    "trust_in_hegemon": "trust_in_hegemon",
+                }
+            },
+        )
+        self.datacollector.collect(self)
+
+    # --- what the model reports ------------------------------------------------------
+
+    @property
+    def month(self) -> str:
+        """Calendar month of the state now (`YYYY-MM`); before step 1 it is the start month."""
+        return self.world.month(max(self.steps - 1, 0))
+
+    @property
+    def war_load(self) -> float:
+        """The hegemon's war load in [0, 1]."""
+        return float(self.state.war_load)
+
+    @property
+    def n_disengaged(self) -> int:
+        """Members disengaged now."""
+        return int(np.count_nonzero(self.state.status == dyn.DISENGAGED))
+
+    @property
+    def n_withdrawn(self) -> int:
+        """Members withdrawn now."""
+        return int(np.count_nonzero(self.state.status == dyn.WITHDRAWN))
+
+    @property
+    def cohesion(self) -> float:
+        """Share of members that are full, active members."""
+        return float(np.mean(self.state.status == dyn.MEMBER))
+
+    def member(self, actor_id: str) -> MemberState:
+        """The member agent with this id."""
+        for agent in self.members:
+            if agent.actor_id == actor_id:
+                return agent
+        raise KeyError(actor_id)
+
+    # --- the monthly loop ------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one month.
+
+        The phases, in order:
+
+        1. Relax: trust beliefs forget toward their priors; hostility, protests, offers,
+           grievances and regime crises fade toward baseline; the war load recovers at
+           its rate.
+        2. Events: this month's scripted events fire in file order, then each hazard
+           fires if its draw falls below its monthly rate, in file order. Each changes
+           the state (hostility, crisis, war load, protest, offers, distrust).
+        3. Requests: as soon as an event raises a request for assistance, every active
+           ally (`MemberState.answer_request`) answers full, token or refuse; the
+           alliance combines the answers by its decision rule unless the scenario replays
+           the historical answer; every member updates its trust in the allies who
+           answered (the requester with weight 1, the others with the spillover); the
+           requester's grievance grows unless the answer was full.
+        4. Weigh membership: every member compares the value of staying with the value
+           of leaving (`MemberState.weigh_membership`) and updates its smoothed pressure.
+           Disengaged and withdrawn members no longer count in anyone's credibility and
+           make outside options look more attainable (contagion).
+        5. Status: every member but the hegemon may disengage, withdraw, re-engage or
+           rejoin (`MemberState.reconsider_status`), from one draw each.
+        6. Record: the trace, the event log and the Mesa `DataCollector`.
+        """
+        t = self.steps - 1
+        relax(self.world, self.state)
+        play_events(self.world, self.state, t, self.draws[t], self._answer, self._log_event)
+        for agent in self.members:
+            agent.weigh_membership()
+        for agent in self.members:
+            agent.reconsider_status()
+        self.trace.record(self.world, self.state, t + 1)
+        self.datacollector.collect(self)
+        if self.steps >= self.world.steps:
+            self.running = False
+
+    def run(self) -> AllianceModel:
+        """Run to the end of the horizon; returns the model for chaining."""
+        while self.running:
+            self.step()
+        return self
+
+    # --- callbacks -------------------------------------------------------------------
+
+    def _answer(self, request: Request, eligible: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        levels = np.full(self.world.m, dyn.ABSTAIN, dtype=np.int8)
+        for agent in self.members:
+            if eligible[agent.index]:
+                levels[agent.index] = agent.answer_request(request, draws[agent.index])
+        return levels
+
+    def _log_event(
+        self,
+        event: Event,
+        fired: np.ndarray,
+        request: Request | None,
+        levels: np.ndarray | None,
+        answer: np.ndarray | None,
+    ) -> None:
+        if not bool(fired):
+            return
+        actors = self.world.actors
+        row: dict[str, Any] = {
+            "step": self.steps,
+            "month": self.world.month(self.steps - 1),
+            "event": event.name,
+            "kind": event.kind,
+            "target": actors[event.target] if event.target is not None else "",
+            "source": actors[event.source] if event.source is not None else "",
+            "severity": event.severity,
+            "requester": "",
+            "answer": "",
+            "votes": "",
+            "note": event.note,
+        }
+        if request is not None:
+            assert levels is not None and answer is not None
+            votes = [
+                f"{self.world.members[j]}:{ANSWER_NAMES[int(level)]}"
+                for j, level in enumerate(levels)
+                if level >= 0
+            ]
+            row.update(
+                kind="request",
+                requester=self.world.members[request.requester],
+                answer=ANSWER_NAMES[int(answer)] + (" (replayed)" if request.forced else ""),
+                votes=" ".join(votes),
+            )
+        elif event.kind == "summit":
+            absent = [a.actor_id for a in self.members if int(self.state.status[a.index]) != dyn.MEMBER]
+            row["note"] = (event.note + "; " if event.note else "") + (
+                "absent: " + ", ".join(absent) if absent else "all members attend"
+            )
+        self.event_log.append(row)
+
+    def log_status_change(self, agent: MemberState, before: int, after: int) -> None:
+        """Record a member's change of status in the event log."""
+        self.event_log.append(
+            {
+                "step": self.steps,
+                "month": self.world.month(self.steps - 1),
+                "event": f"{agent.actor_id}_{STATUS_NAMES[after]}",
+                "kind": "status",
+                "target": agent.actor_id,
+                "source": "",
+                "severity": float("nan"),
+                "requester": "",
+                "answer": "",
+                "votes": "",
+                "note": f"{STATUS_NAMES[before]} -> {STATUS_NAMES[after]} (pressure {agent.pressure:.2f})",
+            }
+        )
