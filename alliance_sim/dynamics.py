@@ -392,7 +392,7 @@ def departed_share(status: Array, others: Array) -> Array:
         The share in [0, 1], shape (...).
     """
     departed = np.where(status == WITHDRAWN, 1.0, np.where(status == DISENGAGED, 0.5, 0.0))
-    return sequential_sum(departed * others) / sequential_sum(np.broadcast_to(others, departed.shape))
+    return sequential_sum(departed * others) / sequential_sum(np.asarray(others, dtype=np.float64))
 
 
 def smooth_pressure(pressure: Array, net_value: Array, smoothing: float) -> Array:
