@@ -51,6 +51,8 @@ class RunResult:
         runs: Per-run, per-member outcomes.
         manifest: Provenance (version, scenario hash, seeds, overrides, git commit, ...).
         scenario: The scenario as run, as plain data.
+        trust: Per-month trust of every member in every other (replicate, step, month,
+            observer, ally, trust), when the scenario sets `outputs.trust_matrix`.
     """
 
     members: pd.DataFrame
@@ -59,6 +61,7 @@ class RunResult:
     runs: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     scenario: dict[str, Any] = field(default_factory=dict)
+    trust: pd.DataFrame | None = None
 
     @property
     def member_ids(self) -> list[str]:
@@ -98,9 +101,12 @@ class RunResult:
         try:
             for name in TABLES:
                 write_table(getattr(self, name), tmp / name, fmt)
+            if self.trust is not None:
+                write_table(self.trust, tmp / "trust", fmt)
             self.summary().to_csv(tmp / "summary.csv", index=False)
             (tmp / "scenario.yaml").write_text(yaml.safe_dump(self.scenario, sort_keys=False))
-            manifest = {**self.manifest, "format": fmt, "tables": list(TABLES)}
+            tables = [*TABLES, "trust"] if self.trust is not None else list(TABLES)
+            manifest = {**self.manifest, "format": fmt, "tables": tables}
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
             replace_dir(tmp, out)
         except BaseException:
@@ -121,28 +127,36 @@ class RunResult:
             raise InputError("not a result folder (no manifest.json)", file=str(folder))
         manifest = json.loads(manifest_path.read_text())
         fmt = manifest.get("format", "parquet")
+        missing = [name for name in TABLES if not _table_path(folder / name, fmt).exists()]
+        if missing:
+            raise InputError(f"incomplete result folder: no {', '.join(missing)} table", file=str(folder))
         tables = {name: read_table(folder / name, fmt) for name in TABLES}
+        trust = read_table(folder / "trust", fmt) if _table_path(folder / "trust", fmt).exists() else None
         scenario_path = folder / "scenario.yaml"
         scenario = yaml.safe_load(scenario_path.read_text()) if scenario_path.exists() else {}
-        return cls(**tables, manifest=manifest, scenario=scenario)
+        return cls(**tables, manifest=manifest, scenario=scenario, trust=trust)
+
+
+def _table_path(stem: Path, fmt: str) -> Path:
+    return stem.with_suffix(".parquet" if fmt == "parquet" else ".csv")
 
 
 def write_table(frame: pd.DataFrame, stem: Path, fmt: str) -> Path:
     """Write one table as `stem.parquet` or `stem.csv`."""
+    path = _table_path(stem, fmt)
     if fmt == "parquet":
-        path = stem.with_suffix(".parquet")
         frame.to_parquet(path, index=False)
     else:
-        path = stem.with_suffix(".csv")
         frame.to_csv(path, index=False)
     return path
 
 
 def read_table(stem: Path, fmt: str) -> pd.DataFrame:
     """Read a table written by `write_table`."""
+    path = _table_path(stem, fmt)
     if fmt == "parquet":
-        return pd.read_parquet(stem.with_suffix(".parquet"))
-    return pd.read_csv(stem.with_suffix(".csv"), keep_default_na=True)
+        return pd.read_parquet(path)
+    return pd.read_csv(path, keep_default_na=True)
 
 
 def replace_dir(new: Path, target: Path) -> None:
@@ -243,3 +257,21 @@ def run_table(status: np.ndarray, trust: np.ndarray, members: list[str], months:
     for column in ("step_disengaged", "step_withdrawn"):
         frame[column] = frame[column].astype("Int32")
     return frame
+
+
+def trust_table(trust: np.ndarray, members: list[str], months: list[str], replicate: int) -> pd.DataFrame:
+    """Long table of one run's trust matrix: one row per month, observer and ally (no diagonal)."""
+    steps, m, _ = trust.shape
+    observer, ally = np.nonzero(~np.eye(m, dtype=bool))
+    pairs = observer.size
+    names = np.array(members)
+    return pd.DataFrame(
+        {
+            "replicate": np.full(steps * pairs, replicate, dtype=np.int32),
+            "step": np.repeat(np.arange(steps, dtype=np.int32), pairs),
+            "month": np.repeat(np.array(months), pairs),
+            "observer": np.tile(names[observer], steps),
+            "ally": np.tile(names[ally], steps),
+            "trust": trust[:, observer, ally].reshape(steps * pairs),
+        }
+    )

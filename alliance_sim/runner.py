@@ -22,7 +22,7 @@ import alliance_sim
 from alliance_sim.config import ScenarioConfig, month_label
 from alliance_sim.loader import LoadedScenario, config_hash
 from alliance_sim.model import AllianceModel, seed_to_int
-from alliance_sim.results import RunResult, alliance_table, git_commit, member_table, run_table
+from alliance_sim.results import RunResult, alliance_table, git_commit, member_table, run_table, trust_table
 
 Progress = Callable[[int], None]
 """Called with the number of replicates just finished."""
@@ -68,7 +68,7 @@ def run(
         raise ValueError("replicates must be at least 1")
     seeds = replicate_seeds(seed, replicates)
     months = step_months(config)
-    members, alliance, events, runs = [], [], [], []
+    members, alliance, events, runs, trusts = [], [], [], [], []
     started = time.perf_counter()
     for r, replicate_seed in enumerate(seeds):
         model = AllianceModel(config, rng=replicate_seed).run()
@@ -79,6 +79,8 @@ def run(
         members.append(member_table(trace.members, ids, months, r))
         alliance.append(alliance_table(status, trace.war_load, trust, months, r))
         runs.append(run_table(status, trust, ids, months, r, replicate_seed))
+        if trace.trust is not None:
+            trusts.append(trust_table(trace.trust, ids, months, r))
         if model.event_log:
             log = pd.DataFrame(model.event_log)
             log.insert(0, "replicate", r)
@@ -122,4 +124,5 @@ def run(
         runs=pd.concat(runs, ignore_index=True),
         manifest=manifest,
         scenario=config.model_dump(mode="json"),
+        trust=pd.concat(trusts, ignore_index=True) if trusts else None,
     )

@@ -565,18 +565,22 @@ class Trace:
         members: Arrays of shape (steps + 1, *batch, m), one per name in `TRACED`;
             row 0 is the state before the first month.
         war_load: The hegemon's war load, (steps + 1, *batch).
+        trust: Trust of each member (observer) in each other (ally), (steps + 1, *batch, m, m),
+            NaN on the diagonal; None unless `outputs.trust_matrix` is set.
     """
 
     members: dict[str, np.ndarray]
     war_load: np.ndarray
+    trust: np.ndarray | None = None
 
     @classmethod
     def empty(cls, world: World, batch: tuple[int, ...] = ()) -> Trace:
-        """Buffers for a whole run, filled with NaN."""
+        """Buffers for a whole run, filled with NaN (the trust matrix only if the scenario asks)."""
         shape = (world.steps + 1, *batch, world.m)
         members = {name: np.full(shape, np.nan) for name in TRACED}
         members["status"] = np.zeros(shape, dtype=np.int8)
-        return cls(members=members, war_load=np.full((world.steps + 1, *batch), np.nan))
+        trust = np.full((*shape, world.m), np.nan) if world.config.outputs.trust_matrix else None
+        return cls(members=members, war_load=np.full((world.steps + 1, *batch), np.nan), trust=trust)
 
     def record(self, world: World, state: State, row: int) -> None:
         """Copy the current state into month `row`."""
@@ -597,3 +601,6 @@ class Trace:
         for name, value in values.items():
             self.members[name][row] = value
         self.war_load[row] = state.war_load
+        if self.trust is not None:
+            matrix = dyn.trust(state.alpha, state.beta)
+            self.trust[row] = np.where(np.eye(world.m, dtype=bool), np.nan, matrix)
