@@ -98,7 +98,7 @@ class DecisionRule(StrEnum):
     HEGEMON_LED = "hegemon_led"
     """The hegemon's answer is the alliance's answer."""
     MAJORITY = "majority"
-    """The median answer of the allies who vote."""
+    """The highest answer a strict majority of the voting allies gives at least (the lower median)."""
 
 
 class Answer(StrEnum):

@@ -232,7 +232,7 @@ def alliance_answer(levels: Array, hegemon: int, rule: str) -> Array:
         hegemon: Index of the hegemon.
         rule: `consensus` (full needs everyone; a refusal makes it token; refusal needs
             the hegemon's), `hegemon_led` (the hegemon decides; majority if it abstains)
-            or `majority` (the median of the votes cast).
+            or `majority` (the highest level a strict majority reaches: the lower median).
 
     Returns:
         The alliance's level, shape (...); refused when nobody votes.

@@ -215,15 +215,15 @@ def parse_override(text: str) -> tuple[str, Any]:
         InputError: The text has no `=`, an empty path, or an unreadable value.
     """
     if "=" not in text:
-        raise InputError(f"--set {text}: expected dotted.path=value", field=text)
+        raise InputError("expected dotted.path=value", file=f"--set {text}")
     path, raw = text.split("=", 1)
     path = path.strip()
     if not path or any(not part for part in path.split(".")):
-        raise InputError(f"--set {text}: empty field name in the path", field=path or text)
+        raise InputError("empty field name in the path", file=f"--set {text}")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
-        raise InputError(f"--set {text}: cannot read the value {raw!r}", field=path) from None
+        raise InputError(f"cannot read the value {raw!r}", file=f"--set {text}", field=path) from None
     return path, value
 
 
@@ -239,8 +239,9 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, origins: dict[PathK
             if index is None:
                 names = [str(item.get("id")) for item in node if isinstance(item, dict) and item.get("id")]
                 raise InputError(
-                    f"--set {label}: no item {part!r} in {'.'.join(parts[:depth])}"
+                    f"no item {part!r} in {'.'.join(parts[:depth])}"
                     + (f" (ids: {', '.join(names)})" if names else ""),
+                    file=f"--set {label}",
                     field=where,
                 )
             resolved.append(index)
@@ -250,7 +251,7 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, origins: dict[PathK
                 node = node[index]
             continue
         if not isinstance(node, dict):
-            raise InputError(f"--set {label}: {'.'.join(parts[:depth])} is not a mapping", field=where)
+            raise InputError(f"{'.'.join(parts[:depth])} is not a mapping", file=f"--set {label}", field=where)
         resolved.append(part)
         if last:
             node[part] = value
@@ -258,7 +259,7 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, origins: dict[PathK
             if part not in node:
                 if depth == 1 and parts[0] in ("actors",):
                     known = ", ".join(sorted(node))
-                    raise InputError(f"--set {label}: unknown actor {part!r} (known: {known})", field=where)
+                    raise InputError(f"unknown actor {part!r} (known: {known})", file=f"--set {label}", field=where)
                 node[part] = {}
             node = node[part]
     key = tuple(resolved)
@@ -427,7 +428,7 @@ def _apply_overrides(
     for dotted, value in pairs:
         label = f"{dotted}={value}"
         if dotted.split(".")[0] == "extends":
-            raise InputError(f"--set {label}: extends cannot be overridden", field="extends")
+            raise InputError("extends cannot be overridden", file=f"--set {label}", field="extends")
         _set_path(data, dotted, value, origins, label)
         applied.append(label)
     return applied
