@@ -265,8 +265,6 @@ class StatusParams(_Frozen):
     """Pressure below which a withdrawn member rejoins with probability above 1/2."""
     scale: float = Field(default=0.1, ge=0.01, le=2.0)
     """Logistic scale s of every transition; smaller is sharper."""
-    disengaged_protection: Unit = 0.5
-    """Share of the alliance's protection a disengaged member still expects."""
 
     @model_validator(mode="after")
     def _hysteresis(self) -> StatusParams:
@@ -295,6 +293,8 @@ class ShockParams(_Frozen):
     """Extra outside-option attractiveness when all other members have left (scaled by the share that did)."""
     clash_distrust: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
     """Pseudo-observations of betrayal a border clash of severity 1 adds between the two members."""
+    summit_grievance: Unit = 0.25
+    """Grievance above which an active member raises its unanswered request again at a summit."""
 
 
 class ModelParams(_Frozen):

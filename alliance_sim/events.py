@@ -16,7 +16,7 @@ Kinds and their effects (equations in `docs/model.md`):
 | war_drain | the hegemon's war load rises by severity of the gap to 1 (a negative severity lowers it by that share) |
 | protest | protest pressure in the target rises by severity of the gap to 1 |
 | outside_offer | the target's extra outside option rises by severity of the gap to 1 |
-| summit | every member with a grievance above `summit_grievance` asks again |
+| summit | every active member with a grievance above `model.shocks.summit_grievance` asks again |
 """
 
 from __future__ import annotations
@@ -31,10 +31,6 @@ from alliance_sim.config import Answer, ScenarioConfig, month_index
 
 if TYPE_CHECKING:
     from alliance_sim.world import State, World
-
-SUMMIT_GRIEVANCE = 0.25
-"""Grievance above which a member raises its unanswered request again at a summit."""
-
 
 @dataclass(frozen=True)
 class Request:
@@ -146,10 +142,11 @@ def _raise(array: np.ndarray, index: tuple[int | None, ...], fired: np.ndarray, 
     array[key] = np.where(fired, dyn.raise_toward_one(current, amount), current)
 
 
-def summit_askers(state: State, request: Request) -> np.ndarray:
+def summit_askers(world: World, state: State, request: Request) -> np.ndarray:
     """Where a member raises its grievance at a summit: an active member with a grievance."""
     i = request.requester
-    return (state.status[..., i] == dyn.MEMBER) & (state.grievance[..., i] > SUMMIT_GRIEVANCE)
+    threshold = world.config.model.shocks.summit_grievance
+    return (state.status[..., i] == dyn.MEMBER) & (state.grievance[..., i] > threshold)
 
 
 def _event(config_event, step: int, index: dict[str, int], name: str) -> Event:

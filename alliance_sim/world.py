@@ -521,7 +521,7 @@ def play_events(
             record(event, fired, None, None, None)
         for request in requests:
             if event.kind == "summit":
-                asked = fired & summit_askers(state, request)
+                asked = fired & summit_askers(world, state, request)
             else:
                 asked = fired & (state.status[..., request.requester] != dyn.WITHDRAWN)
             eligible = eligible_allies(world, state, request) & asked[..., None]
