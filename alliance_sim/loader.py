@@ -319,19 +319,24 @@ def _apply_calibration(
             setter = origins.get(found, ("", None, None))[0]
             provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, False, setter)
             continue
-        if len(found) < len(parts) - 1:
+        keyed = parts[0] in ("actors", "events", "hazards")
+        if keyed and len(found) < 2:
             raise InputError(
-                f"the ledger calibrates {dotted}, which this scenario does not have",
+                f"the ledger calibrates {dotted}, but this scenario has no {parts[0]} {parts[1]!r}",
                 file=str(layer.ledger),
                 field=dotted,
             )
         node: Any = layer.data
         for key in found:
             node = node[key]
+        for key in parts[len(found) : -1]:
+            if not isinstance(node, dict):
+                break
+            node = node.setdefault(key, {})
         if not isinstance(node, dict):
             raise InputError(f"the ledger calibrates {dotted}, which is not a field", file=str(layer.ledger), field=dotted)
         node[parts[-1]] = item.value
-        origins[(*found, parts[-1])] = (str(layer.ledger), None, None)
+        origins[(*found, *parts[len(found) :])] = (str(layer.ledger), None, None)
         provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, True)
     support = {path.removeprefix("events."): ids for path, ids in evidence.event_support(ledger).items()}
     return provenance, support

@@ -362,7 +362,7 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
     option = dyn.outside_option(
         world.outside_option[rows], state.offers[..., rows], departed, params.shocks.contagion
     )
-    coercion = world.capacity[world.hegemon] * (1.0 - war_load)
+    coercion = world.capacity[world.hegemon]
     leave = dyn.value_of_leaving(
         option,
         world.dependence[rows],
