@@ -54,6 +54,12 @@ def sequential_sum(x: Array) -> Array:
     Returns:
         Array of shape (...).
     """
+    if x.ndim == 1:
+        # One row: Python floats add with the same IEEE double arithmetic, faster.
+        acc = 0.0
+        for value in x.tolist():
+            acc += value
+        return np.float64(acc)
     total = np.zeros(x.shape[:-1], dtype=np.float64)
     for index in range(x.shape[-1]):
         total = total + x[..., index]
@@ -433,6 +439,8 @@ def transition(
     Returns:
         New statuses (int8), shape (..., m).
     """
+    if np.ndim(status) == 0:
+        return _transition_one(int(status), pressure, draw, disengage, withdraw, reengage, rejoin, scale, bool(fixed))
     p_disengage = sigmoid((pressure - disengage) / scale)
     p_withdraw = sigmoid((pressure - withdraw) / scale)
     p_reengage = sigmoid((reengage - pressure) / scale)
@@ -446,6 +454,29 @@ def transition(
         status == MEMBER, from_member, np.where(status == DISENGAGED, from_disengaged, from_withdrawn)
     )
     return np.where(fixed, status, new).astype(np.int8)
+
+
+def _transition_one(
+    status: int,
+    pressure: float,
+    draw: float,
+    disengage: float,
+    withdraw: float,
+    reengage: float,
+    rejoin: float,
+    scale: float,
+    fixed: bool,
+) -> np.int8:
+    """`transition` for one member: the same formulas, computing only the branch it needs."""
+    if fixed:
+        return np.int8(status)
+    if status == MEMBER:
+        return np.int8(DISENGAGED if draw < sigmoid((pressure - disengage) / scale) else MEMBER)
+    if status == DISENGAGED:
+        if draw < sigmoid((pressure - withdraw) / scale):
+            return np.int8(WITHDRAWN)
+        return np.int8(MEMBER if draw >= 1.0 - sigmoid((reengage - pressure) / scale) else DISENGAGED)
+    return np.int8(MEMBER if draw < sigmoid((rejoin - pressure) / scale) else WITHDRAWN)
 
 
 def casualty_severity(deaths: float, reference: float) -> float:

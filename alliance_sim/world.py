@@ -515,6 +515,10 @@ def play_events(
     for h, event in world.hazards_at(step):
         happenings.append((event, draws[..., world.hazard_column(h)] < event.rate))
     for event, fired in happenings:
+        if fired.ndim == 0 and not fired:
+            # One run, and the hazard did not fire: it would change nothing.
+            slot += event.slots(world.m)
+            continue
         requests = event.apply(world, state, fired, slot)
         slot += event.slots(world.m)
         if record is not None:
@@ -524,6 +528,8 @@ def play_events(
                 asked = fired & summit_askers(world, state, request)
             else:
                 asked = fired & (state.status[..., request.requester] != dyn.WITHDRAWN)
+            if asked.ndim == 0 and not asked:
+                continue  # nobody asked in this run: answering would change nothing
             eligible = eligible_allies(world, state, request) & asked[..., None]
             levels = answer(request, eligible, draws[..., world.answer_columns(request.slot)])
             levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
