@@ -220,5 +220,51 @@ def evidence(actor: str | None, param: str | None, ledger: Path | None) -> None:
     click.echo(ev.format_ledger(book, actor=actor, param=param))
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--patterns", "patterns_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).")
+@click.option("-n", "--replicates", type=click.IntRange(10, 100_000), default=400, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a value (repeatable).")
+@click.option("--fit", is_flag=True, help="Also score a grid of the disengage and withdraw thresholds.")
+@handles_input_errors
+def patterns(
+    scenario: Path, patterns_file: Path | None, replicates: int, seed: int, overrides: tuple[str, ...], fit: bool
+) -> None:
+    """Check how often SCENARIO reproduces the statuses the articles report.
+
+    Each reported pattern (seeds/patterns.yaml) is tied to an evidence item; the table
+    gives the share of replicates in which it holds. With --fit, a grid of the two status
+    thresholds is scored by the log-likelihood of all patterns (best first).
+    """
+    from alliance_sim import evidence as ev
+    from alliance_sim import patterns as pt
+    from alliance_sim.loader import load
+
+    loaded = load(scenario, overrides)
+    if patterns_file is None:
+        if loaded.ledger is None:
+            raise InputError("the scenario names no evidence ledger; pass --patterns FILE", file=str(scenario))
+        patterns_file = Path(loaded.ledger).parent / "patterns.yaml"
+    known = {item.id for item in ev.load_ledger(loaded.ledger).items} if loaded.ledger else None
+    reported = pt.load_patterns(patterns_file, known)
+    table = pt.score(loaded.config, reported, seed=seed, replicates=replicates)
+    click.echo(f"{loaded.config.name}: {replicates} replicates, seed {seed}\n")
+    click.echo(table.to_string(index=False, formatters={"share": "{:.3f}".format}))
+    click.echo(f"\nlog-likelihood of the reported patterns: {pt.log_likelihood(table, replicates):.4f}")
+    if fit:
+        grid = pt.fit_thresholds(
+            loaded.config,
+            reported,
+            [round(1.0 + 0.1 * k, 2) for k in range(16)],
+            [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+            seed=seed,
+            replicates=replicates,
+        )
+        click.echo("\nthreshold grid (best first):")
+        click.echo(grid.head(15).to_string(index=False))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

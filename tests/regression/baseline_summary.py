@@ -6,6 +6,7 @@ same thing.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,11 @@ def compute() -> dict[str, Any]:
             "final_withdrawn": round(row["final_withdrawn"] * REPLICATES),
             "mean_pressure_2023_12": float(at[24]["pressure"].mean()),
             "mean_pressure_end": float(at[max(at)]["pressure"].mean()),
-            "mean_trust_in_hegemon_2023_12": float(at[24]["trust_in_hegemon"].mean()),
+            "mean_trust_in_hegemon_2023_12": _number(at[24]["trust_in_hegemon"].mean()),
         }
     return out
+
+
+def _number(value: float) -> float | None:
+    """A float for JSON; None for NaN (the hegemon has no trust in itself)."""
+    return None if math.isnan(value) else float(value)
