@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from alliance_sim.config import ScenarioConfig  # noqa: E402
-from alliance_sim.loader import load_scenario  # noqa: E402
+from alliance_sim.config import ScenarioConfig
+from alliance_sim.loader import load_scenario
 
 __all__ = ["ScenarioConfig", "__version__", "load_scenario"]

@@ -420,7 +420,7 @@ class CalibrationConfig(_Frozen):
     """Where calibrated parameter values come from."""
 
     ledger: str | None = None
-    """Path to an evidence ledger (relative to the scenario file); its values fill parameters the scenario leaves unset."""
+    """Path of an evidence ledger, relative to the scenario file; it fills the values the scenario leaves unset."""
 
 
 class OutputConfig(_Frozen):
@@ -483,9 +483,7 @@ class ScenarioConfig(_Frozen):
         for actor_id, actor in self.actors.items():
             for other in actor.relations:
                 if other not in self.actors:
-                    raise ValueError(
-                        f"actors.{actor_id}.relations.{other}: unknown actor {other!r}"
-                    )
+                    raise ValueError(f"actors.{actor_id}.relations.{other}: unknown actor {other!r}")
                 if other == actor_id:
                     raise ValueError(f"actors.{actor_id}.relations.{other}: relation to itself")
         horizon = self.time.horizon_months
@@ -510,17 +508,12 @@ class ScenarioConfig(_Frozen):
         return self
 
 
-def _check_roles(
-    config: ScenarioConfig, where: str, kind: str, target: str | None, source: str | None
-) -> None:
+def _check_roles(config: ScenarioConfig, where: str, kind: str, target: str | None, source: str | None) -> None:
     members = set(config.member_ids)
     for field, actor in (("target", target), ("source", source)):
         if actor is not None and actor not in config.actors:
             raise ValueError(f"{where}.{field}: unknown actor {actor!r}")
-    if target is not None and kind not in ("outside_offer",) and target not in members:
-        if kind != "war_drain":
-            raise ValueError(f"{where}.target: {target!r} is not a member")
-    if kind == "outside_offer" and target is not None and target not in members:
+    if target is not None and target not in members:
         raise ValueError(f"{where}.target: {target!r} is not a member")
     if kind == "border_clash" and source is not None and source not in members:
         raise ValueError(f"{where}.source: a border clash is between members; {source!r} is not one")

@@ -446,13 +446,9 @@ def transition(
     p_reengage = sigmoid((reengage - pressure) / scale)
     p_rejoin = sigmoid((rejoin - pressure) / scale)
     from_member = np.where(draw < p_disengage, DISENGAGED, MEMBER)
-    from_disengaged = np.where(
-        draw < p_withdraw, WITHDRAWN, np.where(draw >= 1.0 - p_reengage, MEMBER, DISENGAGED)
-    )
+    from_disengaged = np.where(draw < p_withdraw, WITHDRAWN, np.where(draw >= 1.0 - p_reengage, MEMBER, DISENGAGED))
     from_withdrawn = np.where(draw < p_rejoin, MEMBER, WITHDRAWN)
-    new = np.where(
-        status == MEMBER, from_member, np.where(status == DISENGAGED, from_disengaged, from_withdrawn)
-    )
+    new = np.where(status == MEMBER, from_member, np.where(status == DISENGAGED, from_disengaged, from_withdrawn))
     return np.where(fixed, status, new).astype(np.int8)
 
 

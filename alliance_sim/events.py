@@ -32,6 +32,7 @@ from alliance_sim.config import Answer, ScenarioConfig, month_index
 if TYPE_CHECKING:
     from alliance_sim.world import State, World
 
+
 @dataclass(frozen=True)
 class Request:
     """A request for assistance put to the alliance.
@@ -175,6 +176,4 @@ def compile_events(config: ScenarioConfig, index: dict[str, int]) -> list[Event]
 
 def compile_hazards(config: ScenarioConfig, index: dict[str, int]) -> list[Event]:
     """Compile the scenario's hazards, in file order (step -1: they fire by chance)."""
-    return [
-        _event(hz, -1, index, hz.id or f"hazard_{i}_{hz.type}") for i, hz in enumerate(config.hazards)
-    ]
+    return [_event(hz, -1, index, hz.id or f"hazard_{i}_{hz.type}") for i, hz in enumerate(config.hazards)]

@@ -114,9 +114,7 @@ def _read_layer(path: Path, stack: tuple[Path, ...]) -> _Layer:
         chain = " -> ".join(str(p.name) for p in (*stack, resolved))
         raise InputError(f"extends: cycle {chain}", file=str(path), field="extends")
     data, positions = read_yaml(path)
-    origins: dict[PathKey, Origin] = {
-        key: (str(path), line, col) for key, (line, col) in positions.where.items()
-    }
+    origins: dict[PathKey, Origin] = {key: (str(path), line, col) for key, (line, col) in positions.where.items()}
     base = data.pop("extends", None)
     ledger, ledger_origin = None, None
     calibration = data.get("calibration")
@@ -239,8 +237,7 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, origins: dict[PathK
             if index is None:
                 names = [str(item.get("id")) for item in node if isinstance(item, dict) and item.get("id")]
                 raise InputError(
-                    f"no item {part!r} in {'.'.join(parts[:depth])}"
-                    + (f" (ids: {', '.join(names)})" if names else ""),
+                    f"no item {part!r} in {'.'.join(parts[:depth])}" + (f" (ids: {', '.join(names)})" if names else ""),
                     file=f"--set {label}",
                     field=where,
                 )
@@ -306,7 +303,11 @@ def _apply_calibration(
     file, line, column = layer.ledger_origin or (None, None, None)
     if not layer.ledger.exists():
         raise InputError(
-            f"ledger {layer.ledger} not found", file=file, line=line, column=column, field="calibration.ledger"
+            f"ledger {layer.ledger} not found",
+            file=file,
+            line=line,
+            column=column,
+            field="calibration.ledger",
         )
     ledger = evidence.load_ledger(layer.ledger)
     evidence.verify_quotes(ledger)
@@ -334,7 +335,9 @@ def _apply_calibration(
                 break
             node = node.setdefault(key, {})
         if not isinstance(node, dict):
-            raise InputError(f"the ledger calibrates {dotted}, which is not a field", file=str(layer.ledger), field=dotted)
+            raise InputError(
+                f"the ledger calibrates {dotted}, which is not a field", file=str(layer.ledger), field=dotted
+            )
         node[parts[-1]] = item.value
         origins[(*found, *parts[len(found) :])] = (str(layer.ledger), None, None)
         provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, True)
@@ -425,11 +428,9 @@ def _apply_overrides(
     applied: list[str] = []
     if overrides is None:
         return applied
-    pairs: Iterable[tuple[str, Any]]
-    if isinstance(overrides, Mapping):
-        pairs = overrides.items()
-    else:
-        pairs = [parse_override(text) for text in overrides]
+    pairs: Iterable[tuple[str, Any]] = (
+        overrides.items() if isinstance(overrides, Mapping) else [parse_override(text) for text in overrides]
+    )
     for dotted, value in pairs:
         label = f"{dotted}={value}"
         if dotted.split(".")[0] == "extends":

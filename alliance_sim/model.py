@@ -233,9 +233,7 @@ class AllianceModel(mesa.Model):
         if request is not None:
             assert levels is not None and answer is not None
             votes = [
-                f"{self.world.members[j]}:{ANSWER_NAMES[int(level)]}"
-                for j, level in enumerate(levels)
-                if level >= 0
+                f"{self.world.members[j]}:{ANSWER_NAMES[int(level)]}" for j, level in enumerate(levels) if level >= 0
             ]
             row.update(
                 kind="request",

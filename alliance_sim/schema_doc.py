@@ -116,7 +116,9 @@ def render_reference() -> str:
         out.append("|---|---|---|---|---|")
         for name, info in model.model_fields.items():
             description = " ".join((info.description or "").split()).replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {_bounds(info)} | {description} |")
+            out.append(
+                f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {_bounds(info)} | {description} |"
+            )
         out.append("")
     out.append(END)
     return "\n".join(out)

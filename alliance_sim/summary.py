@@ -49,14 +49,18 @@ def format_summary(result: RunResult) -> str:
             f"{row['final_member']:.2f} / {row['final_disengaged']:.2f} / {row['final_withdrawn']:.2f}"
         )
     lines.append("")
-    lines.append("P(...) = share of replicates in which the member disengaged (or withdrew) at least once "
-                 "within the horizon; median = median month it first happened.")
+    lines.append(
+        "P(...) = share of replicates in which the member disengaged (or withdrew) at least once "
+        "within the horizon; median = median month it first happened."
+    )
     return "\n".join(lines)
 
 
 def summary_json(result: RunResult, out: Path | None, figures: list[Path]) -> dict[str, Any]:
     """Machine-readable summary: provenance and the per-member table."""
-    manifest = {k: v for k, v in result.manifest.items() if k not in ("replicate_seeds", "calibration", "event_evidence")}
+    manifest = {
+        k: v for k, v in result.manifest.items() if k not in ("replicate_seeds", "calibration", "event_evidence")
+    }
     return {
         "manifest": manifest,
         "members": result.summary().to_dict(orient="records"),

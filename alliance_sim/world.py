@@ -162,9 +162,7 @@ def compile_world(config: ScenarioConfig) -> World:
     n_slots = 0
     for step in range(steps):
         slots = sum(e.slots(m) for e in by_month[step])
-        slots += sum(
-            hazards[h].slots(m) for h in range(len(hazards)) if windows[h, 0] <= step <= windows[h, 1]
-        )
+        slots += sum(hazards[h].slots(m) for h in range(len(hazards)) if windows[h, 0] <= step <= windows[h, 1])
         n_slots = max(n_slots, slots)
 
     return World(
@@ -264,7 +262,7 @@ def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
         crisis=filled((m,)),
         war_load=filled(()),
         pressure=filled((m,)),
-        status=np.zeros(batch + (m,), dtype=np.int8),
+        status=np.zeros((*batch, m), dtype=np.int8),
         value_stay=filled((m,)),
         value_leave=filled((m,)),
         credibility=filled((m,)),
@@ -296,9 +294,7 @@ def relax(world: World, state: State) -> None:
 
 def contributions(world: World, state: State) -> np.ndarray:
     """Each member's effective capacity if it is an active member, else 0, shape (..., m)."""
-    cap = dyn.effective_capacity(
-        world.power[: world.m], world.capacity[: world.m], state.war_load, world.is_hegemon
-    )
+    cap = dyn.effective_capacity(world.power[: world.m], world.capacity[: world.m], state.war_load, world.is_hegemon)
     return cap * (state.status == dyn.MEMBER)
 
 
@@ -323,18 +319,14 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
     """
     params = world.config.model
     value = params.value
-    threats = dyn.threat(
-        world.ratio[rows], world.proximity[rows], world.offense, state.intent[..., rows, :]
-    )
+    threats = dyn.threat(world.ratio[rows], world.proximity[rows], world.offense, state.intent[..., rows, :])
     trust_row = dyn.trust(state.alpha[..., rows, :], state.beta[..., rows, :])
     contribution = contributions(world, state)
     if isinstance(rows, slice):
         contribution = contribution[..., None, :]
     others = world.others[rows]
     reference = world.reference[rows]
-    against = dyn.credibility(
-        trust_row, contribution, world.ties, others, np.asarray(reference)[..., None]
-    )
+    against = dyn.credibility(trust_row, contribution, world.ties, others, np.asarray(reference)[..., None])
     internal = np.minimum(dyn.sequential_sum(trust_row * contribution * others) / reference, 1.0)
     war_load = state.war_load if isinstance(rows, int) else np.asarray(state.war_load)[..., None]
     domestic = np.minimum(world.domestic_pressure[rows] + state.protest[..., rows], 1.0)
@@ -356,12 +348,8 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
         value.domestic,
         value.sovereignty,
     )
-    departed = dyn.departed_share(
-        state.status if isinstance(rows, int) else state.status[..., None, :], others
-    )
-    option = dyn.outside_option(
-        world.outside_option[rows], state.offers[..., rows], departed, params.shocks.contagion
-    )
+    departed = dyn.departed_share(state.status if isinstance(rows, int) else state.status[..., None, :], others)
+    option = dyn.outside_option(world.outside_option[rows], state.offers[..., rows], departed, params.shocks.contagion)
     coercion = world.capacity[world.hegemon]
     leave = dyn.value_of_leaving(
         option,
@@ -381,9 +369,7 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
 
 def update_pressure(world: World, state: State, rows: Rows, net: np.ndarray) -> None:
     """Phase 4 (end): fold this month's net value into the smoothed pressure."""
-    state.pressure[..., rows] = dyn.smooth_pressure(
-        state.pressure[..., rows], net, world.config.model.status.smoothing
-    )
+    state.pressure[..., rows] = dyn.smooth_pressure(state.pressure[..., rows], net, world.config.model.status.smoothing)
 
 
 def reconsider_status(world: World, state: State, rows: Rows, draw: np.ndarray) -> np.ndarray:
@@ -445,9 +431,7 @@ def eligible_allies(world: World, state: State, request: Request) -> np.ndarray:
     return eligible
 
 
-def resolve_request(
-    world: World, state: State, request: Request, levels: np.ndarray, asked: np.ndarray
-) -> np.ndarray:
+def resolve_request(world: World, state: State, request: Request, levels: np.ndarray, asked: np.ndarray) -> np.ndarray:
     """Phase 3 (end): the alliance's answer, then learning and grievance.
 
     Args:

@@ -56,8 +56,15 @@ def test_run_replicates_writes_folder_and_summary(cli, small_path, tmp_path):
     assert "P(disengaged) [95% CI]" in result.output
     assert "overrides: actors.big.capacity=0.4" in result.output
     assert f"Results written to {out}/" in result.output
-    for name in ("members.parquet", "alliance.parquet", "events.parquet", "runs.parquet",
-                 "manifest.json", "summary.csv", "scenario.yaml"):
+    for name in (
+        "members.parquet",
+        "alliance.parquet",
+        "events.parquet",
+        "runs.parquet",
+        "manifest.json",
+        "summary.csv",
+        "scenario.yaml",
+    ):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replicates"] == 20
@@ -92,7 +99,13 @@ def test_run_json_summary(cli, small_path):
     assert data["manifest"]["replicates"] == 10
     members = {row["member"]: row for row in data["members"]}
     assert set(members) == {"big", "small", "mid"}
-    assert 0.0 <= members["small"]["p_disengaged_low"] <= members["small"]["p_disengaged"] <= members["small"]["p_disengaged_high"] <= 1.0
+    assert (
+        0.0
+        <= members["small"]["p_disengaged_low"]
+        <= members["small"]["p_disengaged"]
+        <= members["small"]["p_disengaged_high"]
+        <= 1.0
+    )
 
 
 def test_run_quiet_prints_nothing(cli, small_path):
@@ -145,7 +158,9 @@ def test_bad_run_input_is_one_line_exit_2_and_no_folder(cli, small_path, tmp_pat
 
 def test_bad_scenario_file_real_process(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nalliance: {name: A, hegemon: a}\ntime: {start: '2022-01'}\nactors:\n  a: {name: A, powr: 1}\n")
+    bad.write_text(
+        "name: x\nalliance: {name: A, hegemon: a}\ntime: {start: '2022-01'}\nactors:\n  a: {name: A, powr: 1}\n"
+    )
     done = subprocess.run([sys.executable, "-m", "alliance_sim", "run", str(bad)], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {bad}:5:16: actors.a.powr: unknown field 'powr'"
@@ -153,8 +168,11 @@ def test_bad_scenario_file_real_process(tmp_path):
 
 
 def test_debug_shows_traceback(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "alliance_sim", "--debug", "run", str(tmp_path / "none.yaml")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "alliance_sim", "--debug", "run", str(tmp_path / "none.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0 and "Traceback" in done.stderr
 
 

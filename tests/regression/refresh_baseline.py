@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline_summary import PINNED, compute  # noqa: E402
+from baseline_summary import PINNED, compute
 
 
 def main() -> None:

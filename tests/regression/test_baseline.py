@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline_summary import PINNED, compute  # noqa: E402
+from baseline_summary import PINNED, compute
 
 
 def test_baseline_matches_pinned_summary():

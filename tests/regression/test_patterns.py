@@ -45,7 +45,9 @@ def test_a_counterfactual_breaks_the_armenia_pattern(reported):
 
 def test_unknown_evidence_id_is_located(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text("patterns:\n  - id: x\n    evidence: nowhere\n    month: '2022-11'\n    members: [armenia]\n    status: away\n")
+    path.write_text(
+        "patterns:\n  - id: x\n    evidence: nowhere\n    month: '2022-11'\n    members: [armenia]\n    status: away\n"
+    )
     with pytest.raises(InputError) as excinfo:
         load_patterns(path, {"somewhere"})
     assert str(excinfo.value) == f"{path}:3:5: patterns.0.evidence: unknown evidence item 'nowhere'"

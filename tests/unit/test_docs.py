@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_scenario_reference_is_current():
     text = (ROOT / "docs" / "scenarios.md").read_text()
-    block = text[text.index(BEGIN): text.index(END) + len(END)]
+    block = text[text.index(BEGIN) : text.index(END) + len(END)]
     assert block == render_reference(), "run: python -m alliance_sim.schema_doc docs/scenarios.md"
 
 

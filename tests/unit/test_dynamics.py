@@ -74,7 +74,11 @@ def test_trust_learning_directions():
     a_full, b_full = dyn.learn_from_answer(alpha, beta, dyn.answer_credit(np.int8(dyn.FULL), 0.25), weights)
     a_ref, b_ref = dyn.learn_from_answer(alpha, beta, dyn.answer_credit(np.int8(dyn.REFUSED), 0.25), weights)
     a_tok, b_tok = dyn.learn_from_answer(alpha, beta, dyn.answer_credit(np.int8(dyn.TOKEN), 0.25), weights)
-    after_full, after_ref, after_tok = dyn.trust(a_full, b_full), dyn.trust(a_ref, b_ref), dyn.trust(a_tok, b_tok)
+    after_full, after_ref, after_tok = (
+        dyn.trust(a_full, b_full),
+        dyn.trust(a_ref, b_ref),
+        dyn.trust(a_tok, b_tok),
+    )
     # the requester (row 1) learns most; refusal lowers, full help raises, token in between
     assert after_full[1, 0] > after_full[0, 2] > before[0, 2]
     assert after_ref[1, 0] < after_ref[0, 2] < before[0, 2]
@@ -101,8 +105,19 @@ def test_ally_answer_levels_follow_score(band):
 
 
 def test_willingness_directions():
-    base = dict(trust_in_requester=0.5, capacity=0.5, threat_from_attacker=0.2, ties_to_attacker=0.2,
-                internal=0.0, bias=-1.0, w_trust=2.0, w_capacity=2.0, w_threat=2.0, w_ties=3.0, w_internal=1.5)
+    base = dict(
+        trust_in_requester=0.5,
+        capacity=0.5,
+        threat_from_attacker=0.2,
+        ties_to_attacker=0.2,
+        internal=0.0,
+        bias=-1.0,
+        w_trust=2.0,
+        w_capacity=2.0,
+        w_threat=2.0,
+        w_ties=3.0,
+        w_internal=1.5,
+    )
     s = dyn.willingness(**base)
     assert dyn.willingness(**{**base, "trust_in_requester": 0.9}) > s
     assert dyn.willingness(**{**base, "capacity": 0.9}) > s
@@ -134,24 +149,47 @@ def test_credibility_bounded_and_ignores_inactive_allies():
     trust_row = np.array([0.0, 0.8, 0.6])
     ties = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     others = np.array([0.0, 1.0, 1.0])
-    full = dyn.credibility(trust_row, np.array([0.0, 0.01, 0.002]), ties[:, [2]] * 0 + ties[:, 2:3], others, np.array([0.012]))
+    full = dyn.credibility(
+        trust_row, np.array([0.0, 0.01, 0.002]), ties[:, [2]] * 0 + ties[:, 2:3], others, np.array([0.012])
+    )
     assert np.all((full >= 0) & (full <= 1))
     gone = dyn.credibility(trust_row, np.array([0.0, 0.0, 0.002]), ties[:, 2:3], others, np.array([0.012]))
     assert gone[0] < full[0]
 
 
 def test_values_directions():
-    base = dict(threats=np.array([0.4]), credibility_against=np.array([0.5]), internal_credibility=0.5,
-                regime_security=0.5, regime_crisis=0.0, dependence=0.5, war_exposure=0.5, war_load=0.2,
-                domestic=0.2, sovereignty_cost=0.2, w_protection=2.0, w_regime=1.0, w_dependence=1.0,
-                w_entrapment=1.0, w_domestic=1.0, w_sovereignty=0.5)
+    base = dict(
+        threats=np.array([0.4]),
+        credibility_against=np.array([0.5]),
+        internal_credibility=0.5,
+        regime_security=0.5,
+        regime_crisis=0.0,
+        dependence=0.5,
+        war_exposure=0.5,
+        war_load=0.2,
+        domestic=0.2,
+        sovereignty_cost=0.2,
+        w_protection=2.0,
+        w_regime=1.0,
+        w_dependence=1.0,
+        w_entrapment=1.0,
+        w_domestic=1.0,
+        w_sovereignty=0.5,
+    )
     v = dyn.value_of_staying(**base)
     assert dyn.value_of_staying(**{**base, "credibility_against": np.array([0.9])}) > v
     assert dyn.value_of_staying(**{**base, "war_load": 0.8}) < v
     assert dyn.value_of_staying(**{**base, "domestic": 0.8}) < v
     assert dyn.value_of_staying(**{**base, "regime_crisis": 1.0}) > v
-    leave = dict(outside_option=0.3, dependence=0.5, coercion=0.5, grievance=0.0,
-                 w_outside=1.5, w_punishment=1.0, w_grievance=1.0)
+    leave = dict(
+        outside_option=0.3,
+        dependence=0.5,
+        coercion=0.5,
+        grievance=0.0,
+        w_outside=1.5,
+        w_punishment=1.0,
+        w_grievance=1.0,
+    )
     w = dyn.value_of_leaving(**leave)
     assert dyn.value_of_leaving(**{**leave, "outside_option": 0.8}) > w
     assert dyn.value_of_leaving(**{**leave, "coercion": 0.9}) < w

@@ -41,7 +41,9 @@ def test_small_fixture_loads(small_path):
 
 
 def test_config_is_frozen(small_config):
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         small_config.name = "other"  # type: ignore[misc]
 
 
@@ -126,6 +128,7 @@ def test_set_beats_calibration_and_is_recorded(csto_path):
 
 # --- bad input: one located line each -------------------------------------------------
 
+
 def expect_error(excinfo, path: Path | None, field: str | None, message: str, line: int | None = None):
     text = str(excinfo.value)
     assert "\n" not in text
@@ -201,7 +204,11 @@ def test_negative_rate(tmp_path):
 
 
 def test_event_naming_unknown_actor(tmp_path):
-    path = small_with(tmp_path, "    source: enemy\n    target: small\n    severity: 0.6", "    source: enemi\n    target: small\n    severity: 0.6")
+    path = small_with(
+        tmp_path,
+        "    source: enemy\n    target: small\n    severity: 0.6",
+        "    source: enemi\n    target: small\n    severity: 0.6",
+    )
     with pytest.raises(InputError) as excinfo:
         load_scenario(path)
     expect_error(excinfo, path, "events.0.source", "unknown actor 'enemi'", line=line_of(path, "enemi"))
@@ -232,8 +239,13 @@ def test_bad_decision_rule(tmp_path):
     path = small_with(tmp_path, "decision_rule: consensus", "decision_rule: lottery")
     with pytest.raises(InputError) as excinfo:
         load_scenario(path)
-    expect_error(excinfo, path, "alliance.decision_rule", "consensus", line=1 + SMALL.splitlines().index(
-        next(x for x in SMALL.splitlines() if "decision_rule" in x)))
+    expect_error(
+        excinfo,
+        path,
+        "alliance.decision_rule",
+        "consensus",
+        line=1 + SMALL.splitlines().index(next(x for x in SMALL.splitlines() if "decision_rule" in x)),
+    )
 
 
 def test_missing_required_field(tmp_path):
@@ -244,7 +256,11 @@ def test_missing_required_field(tmp_path):
 
 
 def test_attack_needs_a_source(tmp_path):
-    path = small_with(tmp_path, "    source: enemy\n    target: small\n    severity: 0.6\n", "    target: small\n    severity: 0.6\n")
+    path = small_with(
+        tmp_path,
+        "    source: enemy\n    target: small\n    severity: 0.6\n",
+        "    target: small\n    severity: 0.6\n",
+    )
     with pytest.raises(InputError) as excinfo:
         load_scenario(path)
     expect_error(excinfo, path, "events.0", "needs a source")

@@ -164,7 +164,14 @@ def test_dependent_regime_stays_under_shocks(small_config):
             "actors.mid.regime_security": 0.95,
             "actors.mid.outside_option": 0.1,
             "hazards": [
-                {"id": "raids", "type": "attack", "source": "enemy", "target": "mid", "monthly_rate": 0.3, "severity": 0.8},
+                {
+                    "id": "raids",
+                    "type": "attack",
+                    "source": "enemy",
+                    "target": "mid",
+                    "monthly_rate": 0.3,
+                    "severity": 0.8,
+                },
                 {"id": "unrest", "type": "protest", "target": "mid", "monthly_rate": 0.3, "severity": 0.5},
             ],
         },
