@@ -17,6 +17,12 @@ from alliance_sim.runner import replicate_seeds, run
 REPLICATES = 300
 
 
+def test_mesa_deprecations_are_errors_here():
+    """The pytest configuration turns Mesa's deprecation warnings into errors."""
+    with pytest.raises(FutureWarning, match="seed"):
+        mesa.Model(seed=1)
+
+
 def test_agents_built_from_scenario(small_config):
     model = AllianceModel(small_config, rng=1)
     assert [a.actor_id for a in model.agents_by_type[MemberState]] == ["big", "small", "mid"]
