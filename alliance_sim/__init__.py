@@ -3,7 +3,7 @@
 The Python entry points:
 
 - `load_scenario(path, overrides)` -> `ScenarioConfig`
-- `AllianceModel(scenario, rng=seed)`: one Mesa run
+- `AllianceModel(scenario, rng=seed)`: one Mesa run, step by step
 - `run(config, seed=..., replicates=...)` -> `RunResult`
 """
 
@@ -17,4 +17,22 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from alliance_sim.config import ScenarioConfig
 from alliance_sim.loader import load_scenario
 
-__all__ = ["ScenarioConfig", "__version__", "load_scenario"]
+
+def __getattr__(name: str) -> object:
+    """Import `AllianceModel`, `run` and `RunResult` on first use (they import Mesa)."""
+    if name == "AllianceModel":
+        from alliance_sim.model import AllianceModel
+
+        return AllianceModel
+    if name == "run":
+        from alliance_sim.runner import run
+
+        return run
+    if name == "RunResult":
+        from alliance_sim.results import RunResult
+
+        return RunResult
+    raise AttributeError(f"module 'alliance_sim' has no attribute {name!r}")
+
+
+__all__ = ["AllianceModel", "RunResult", "ScenarioConfig", "__version__", "load_scenario", "run"]
