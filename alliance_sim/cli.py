@@ -176,18 +176,20 @@ def validate(files: tuple[Path, ...], quiet: bool) -> None:
     problems = 0
     for path in dict.fromkeys(files):
         try:
-            kind, detail = _validate_one(path, load)
+            kind, detail, warnings = _validate_one(path, load)
         except InputError as exc:
             problems += 1
             click.secho(f"error: {exc}", fg="red", err=True)
             continue
         if not quiet:
             click.echo(f"ok  {path}  ({kind}: {detail})")
+        for warning in warnings:
+            click.secho(f"warning: {path}: {warning}", fg="yellow", err=True)
     if problems:
         sys.exit(EXIT_INPUT)
 
 
-def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str]:
+def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str, list[str]]:
     from alliance_sim.yamlio import read_yaml
 
     data, _ = read_yaml(path)
@@ -195,13 +197,16 @@ def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str]:
         from alliance_sim.experiments.spec import load_sweep_spec
 
         spec = load_sweep_spec(path)
-        return "sweep", f"{spec.describe()}"
+        return "sweep", f"{spec.describe()}", []
+    from alliance_sim.world import compile_world, start_warnings
+
     loaded = load(path)
     config = loaded.config
-    return "scenario", (
+    detail = (
         f"{config.name}; {len(config.member_ids)} members, {len(config.outside_ids)} outside actors, "
         f"{len(config.events)} events, {len(config.hazards)} hazards, {config.time.horizon_months} months"
     )
+    return "scenario", detail, start_warnings(compile_world(config))
 
 
 @main.command()

@@ -594,3 +594,23 @@ class Trace:
         if self.trust is not None:
             matrix = dyn.trust(state.alpha, state.beta)
             self.trust[row] = np.where(np.eye(world.m, dtype=bool), np.nan, matrix)
+
+
+def start_warnings(world: World) -> list[str]:
+    """Members that would be likely to change status before anything happens.
+
+    A scenario usually starts from a status quo: every member in, at rest. A member whose
+    starting pressure already exceeds the disengage threshold leaves in the first months
+    whatever the events, which is most often a calibration mistake worth a look.
+
+    Returns:
+        One message per such member (empty when the start is at rest).
+    """
+    state = initial_state(world)
+    threshold = world.config.model.status.disengage
+    return [
+        f"actors.{member}: starts with pressure {state.pressure[i]:.2f} above the disengage threshold "
+        f"{threshold:.2f} (model.status.disengage): it would likely disengage before any event"
+        for i, member in enumerate(world.members)
+        if i != world.hegemon and state.pressure[i] > threshold
+    ]

@@ -202,3 +202,14 @@ def test_evidence_command_filters_by_actor(cli):
 def test_evidence_unknown_actor(cli):
     result = cli("evidence", "--actor", "atlantis", "--ledger", ROOT / "seeds" / "evidence.yaml")
     assert result.exit_code == 2 and "atlantis" in result.output
+
+
+def test_validate_warns_when_a_member_starts_past_its_threshold(cli, tmp_path):
+    path = tmp_path / "restless.yaml"
+    path.write_text(
+        "name: restless\nalliance: {name: T, hegemon: big}\ntime: {start: '2022-01', horizon_months: 12}\n"
+        "actors:\n  big: {name: Big, power: 0.04}\n  small: {name: Small, outside_option: 1.0}\n"
+    )
+    result = cli("validate", path)
+    assert result.exit_code == 0
+    assert f"warning: {path}: actors.small: starts with pressure 1.50 above the disengage threshold" in result.output
