@@ -213,3 +213,24 @@ def test_validate_warns_when_a_member_starts_past_its_threshold(cli, tmp_path):
     result = cli("validate", path)
     assert result.exit_code == 0
     assert f"warning: {path}: actors.small: starts with pressure 1.50 above the disengage threshold" in result.output
+
+
+def test_altered_quote_stops_the_run_with_its_location(cli, tmp_path):
+    """A ledger quote that is not in its article is bad input for any run that uses it."""
+    import shutil
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / "csto_2022.yaml", tmp_path / "scenarios" / "csto_2022.yaml")
+    ledger = tmp_path / "seeds" / "evidence.yaml"
+    text = ledger.read_text()
+    quote = "received only a promise to send observers"
+    assert quote in text
+    ledger.write_text(text.replace(quote, "received a promise to send troops", 1))
+    line = next(n for n, row in enumerate(ledger.read_text().splitlines(), 1) if "promise to send troops" in row)
+    out = tmp_path / "never"
+    result = cli("run", tmp_path / "scenarios" / "csto_2022.yaml", "-n", "2", "--out", out)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {ledger}:{line}:")
+    assert ".quote: the quote of item 'armenia-request-observers' is not in 000_cc5006feb213a431.txt" in result.output
+    assert not out.exists()
