@@ -154,11 +154,12 @@ def compile_world(config: ScenarioConfig) -> World:
     windows = np.zeros((len(hazards), 2), dtype=int)
     for h, hz in enumerate(config.hazards):
         windows[h, 0] = month_index(config.time.start, hz.start) if hz.start else 0
-        windows[h, 1] = month_index(config.time.start, hz.end) if hz.end else steps - 1
+        windows[h, 1] = min(month_index(config.time.start, hz.end), steps - 1) if hz.end else steps - 1
 
     by_month: list[list[Event]] = [[] for _ in range(steps)]
     for event in scripted:
-        by_month[event.step].append(event)
+        if event.step < steps:  # a run shortened with `steps` ends before later events
+            by_month[event.step].append(event)
     n_slots = 0
     for step in range(steps):
         slots = sum(e.slots(m) for e in by_month[step])

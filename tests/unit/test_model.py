@@ -192,3 +192,14 @@ def test_hegemon_never_leaves(small_config, rule):
     config = with_overrides(small_config, {"alliance.decision_rule": rule, "actors.big.outside_option": 1.0})
     trace = _ensemble(config, replicates=50)
     assert np.all(trace.members["status"][:, :, BIG] == dyn.MEMBER)
+
+
+def test_shortened_run_ends_before_later_events(csto_config):
+    from alliance_sim.runner import run as run_scenario
+
+    result = run_scenario(csto_config, seed=1, replicates=2, steps=12)
+    assert result.members["step"].max() == 12
+    assert set(result.events["month"]) <= {f"2022-{m:02d}" for m in range(1, 13)}
+    full = AllianceModel(csto_config, rng=replicate_seeds(1, 2)[0]).run()
+    assert np.array_equal(result.members[result.members["replicate"] == 0]["pressure"].to_numpy().reshape(13, -1),
+                          full.trace.members["pressure"][:13])
