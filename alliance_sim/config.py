@@ -94,7 +94,7 @@ class DecisionRule(StrEnum):
     """How the alliance turns its members' individual answers into one answer."""
 
     CONSENSUS = "consensus"
-    """Full help needs every ally; a refusal by anyone makes it token; refusal needs the hegemon's."""
+    """Full help needs every ally; a refusal makes it token; refusal needs the hegemon's (majority if it abstains)."""
     HEGEMON_LED = "hegemon_led"
     """The hegemon's answer is the alliance's answer."""
     MAJORITY = "majority"
@@ -134,7 +134,7 @@ class ActorConfig(_Frozen):
     """Display name."""
     kind: Literal["member", "outside"] = "member"
     """`member` of the alliance, or `outside` actor (attacker, patron, rival)."""
-    power: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
+    power: Annotated[float, Field(ge=1e-6, le=1.0)] = 0.01
     """Relative material capability (for the CSTO: the COW CINC share, 2016)."""
     capacity: Unit = 0.5
     """Share of its power the actor can commit to allies (the war drains the hegemon's)."""
@@ -152,7 +152,7 @@ class ActorConfig(_Frozen):
     """Felt cost to sovereignty of membership. Members only."""
     war_exposure: Unit = 0.0
     """Exposure to entrapment in the hegemon's wars (Snyder's entrapment). Members only."""
-    trust_prior: Unit = 0.5
+    trust_prior: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
     """Prior belief that an ally honours the treaty, before any observed request. Members only."""
     relations: dict[ActorId, Relation] = Field(default_factory=dict)
     """Relations to other actors, by id."""

@@ -237,7 +237,8 @@ def alliance_answer(levels: Array, hegemon: int, rule: str) -> Array:
             take no part (the requester, disengaged and withdrawn members).
         hegemon: Index of the hegemon.
         rule: `consensus` (full needs everyone; a refusal makes it token; refusal needs
-            the hegemon's), `hegemon_led` (the hegemon decides; majority if it abstains)
+            the hegemon's; majority if the hegemon abstains), `hegemon_led` (the hegemon decides;
+            majority if it abstains)
             or `majority` (the highest level a strict majority reaches: the lower median).
 
     Returns:
@@ -258,7 +259,8 @@ def alliance_answer(levels: Array, hegemon: int, rule: str) -> Array:
     elif rule == "consensus":
         everyone_full = n_full == n_votes
         hegemon_refuses = hegemon_level == REFUSED
-        result = np.where(everyone_full, FULL, np.where(hegemon_refuses, REFUSED, TOKEN))
+        consensus = np.where(everyone_full, FULL, np.where(hegemon_refuses, REFUSED, TOKEN))
+        result = np.where(hegemon_level >= 0, consensus, majority)
     else:
         raise ValueError(f"unknown decision rule {rule!r}")
     return np.where(n_votes > 0, result, REFUSED).astype(np.int8)

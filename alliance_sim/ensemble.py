@@ -4,7 +4,7 @@ State arrays get a leading replicate axis of length R and every phase of
 `alliance_sim.world` runs once per month for all replicates and all members. Replicate
 r reads the same random block the Mesa model draws for the same integer seed, and the
 phases are elementwise or fixed-order sums, so replicate r's trajectory equals the Mesa
-run with that seed exactly (`tests/unit/test_engines.py` checks it bit for bit).
+run with that seed exactly (`tests/unit/test_model.py` checks it bit for bit).
 
 The ensemble keeps no event log (only the Mesa engine narrates events); its trace is
 the same as the Mesa model's.

@@ -43,6 +43,8 @@ class Request:
         forced: The historical answer to replay, or None to let the alliance decide.
         slot: Which block of answer draws this request uses within its month.
         label: Short description for the event log.
+        renewed: A grievance raised again at a summit: the attacker is the one of the
+            member's last unanswered request (`State.grievance_source`), not `attacker`.
     """
 
     requester: int
@@ -50,6 +52,7 @@ class Request:
     forced: Answer | None
     slot: int
     label: str
+    renewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ class Event:
     def _requests(self, world: World, first_slot: int) -> list[Request]:
         if self.kind == "summit":
             return [
-                Request(i, None, self.forced, first_slot + i, f"{self.name}: {world.members[i]} asks again")
+                Request(
+                    i, None, self.forced, first_slot + i, f"{self.name}: {world.members[i]} asks again", renewed=True
+                )
                 for i in range(world.m)
             ]
         if self.slots(world.m) == 0:

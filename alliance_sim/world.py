@@ -58,6 +58,7 @@ class World:
     hostility: np.ndarray
     ties: np.ndarray
     is_hegemon: np.ndarray
+    is_outside: np.ndarray
     others: np.ndarray
     reference: np.ndarray
     scripted: tuple[tuple[Event, ...], ...]
@@ -147,6 +148,8 @@ def compile_world(config: ScenarioConfig) -> World:
     others = 1.0 - np.eye(m)
     peacetime = power[:m] * capacity[:m]
     reference = np.array([dyn.sequential_sum(peacetime * others[i]) for i in range(m)])
+    # Allies with no capacity at all protect nobody: credibility 0, not 0 / 0.
+    reference = np.where(reference > 0.0, reference, 1.0)
 
     steps = config.time.horizon_months
     scripted = compile_events(config, index)
@@ -188,6 +191,7 @@ def compile_world(config: ScenarioConfig) -> World:
         hostility=hostility,
         ties=ties[:m, :],
         is_hegemon=is_hegemon,
+        is_outside=(np.arange(n) >= m).astype(float),
         others=others,
         reference=reference,
         scripted=tuple(tuple(month) for month in by_month),
@@ -209,6 +213,8 @@ class State:
         protest: Protest pressure on top of the baseline, (..., m).
         offers: Extra attractiveness of outside options from offers, (..., m).
         grievance: Unresolved grievance from unanswered requests, (..., m).
+        grievance_source: Actor index of the attacker in each member's last unanswered
+            request, -1 for internal unrest, (..., m).
         crisis: Regime crisis level, (..., m).
         war_load: The hegemon's war load, (...).
         pressure: Smoothed pressure to leave, (..., m).
@@ -225,6 +231,7 @@ class State:
     protest: np.ndarray
     offers: np.ndarray
     grievance: np.ndarray
+    grievance_source: np.ndarray
     crisis: np.ndarray
     war_load: np.ndarray
     pressure: np.ndarray
@@ -260,6 +267,7 @@ def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
         protest=filled((m,)),
         offers=filled((m,)),
         grievance=filled((m,)),
+        grievance_source=np.full((*batch, m), -1, dtype=np.int16),
         crisis=filled((m,)),
         war_load=filled(()),
         pressure=filled((m,)),
@@ -332,7 +340,7 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
     war_load = state.war_load if isinstance(rows, int) else np.asarray(state.war_load)[..., None]
     domestic = np.minimum(world.domestic_pressure[rows] + state.protest[..., rows], 1.0)
     stay = dyn.value_of_staying(
-        threats,
+        threats * world.is_outside,  # the treaty protects against outsiders, not fellow members
         against,
         internal,
         world.regime_security[rows],
@@ -391,23 +399,53 @@ def reconsider_status(world: World, state: State, rows: Rows, draw: np.ndarray) 
     return new
 
 
+def attacker_of(state: State, request: Request) -> int | np.ndarray:
+    """Actor index of the attacker a request is about, -1 for internal unrest.
+
+    A plain int for a new request; for a grievance renewed at a summit, the attacker of
+    the requester's last unanswered request, per replicate.
+    """
+    if request.renewed:
+        return state.grievance_source[..., request.requester]
+    return -1 if request.attacker is None else request.attacker
+
+
+def _toward(matrix: np.ndarray, rows: Rows, k: int | np.ndarray) -> np.ndarray:
+    """Entries of a static (member, actor) matrix for `rows` toward actor `k` (one per replicate)."""
+    if np.ndim(k) == 0:
+        return matrix[rows, int(k)]
+    return matrix[rows][..., k].T
+
+
 def answer_scores(world: World, state: State, request: Request, rows: Rows) -> np.ndarray:
     """Willingness of the allies in `rows` to help with `request` (see `dynamics.willingness`)."""
     params = world.config.model.answer
     r = request.requester
     trust_in_requester = dyn.trust(state.alpha[..., rows, r], state.beta[..., rows, r])
     capacity = available_capacity(world, state)[..., rows]
-    if request.attacker is None:
+    k = attacker_of(state, request)
+    if np.ndim(k) == 0 and int(k) < 0:
         threat_from = np.zeros_like(capacity)
         ties_to = np.zeros_like(capacity)
-        internal = 1.0
+        internal: float | np.ndarray = 1.0
     else:
-        k = request.attacker
+        safe = np.maximum(k, 0)
+        if np.ndim(k) == 0:
+            intent = state.intent[..., rows, int(safe)]
+        else:
+            intent = np.take_along_axis(state.intent, safe[..., None, None], axis=-1)[..., 0][..., rows]
+        offense = world.offense[safe] if np.ndim(k) == 0 else world.offense[safe][..., None]
         threat_from = dyn.threat(
-            world.ratio[rows, k], world.proximity[rows, k], world.offense[k], state.intent[..., rows, k]
+            _toward(world.ratio, rows, safe), _toward(world.proximity, rows, safe), offense, intent
         )
-        ties_to = np.broadcast_to(world.ties[rows, k], np.shape(capacity))
-        internal = 0.0
+        ties_to = np.broadcast_to(_toward(world.ties, rows, safe), np.shape(capacity))
+        if np.ndim(k) == 0:
+            internal = 0.0
+        else:
+            outside = np.asarray(k >= 0)[..., None] if not isinstance(rows, int) else np.asarray(k >= 0)
+            threat_from = np.where(outside, threat_from, 0.0)
+            ties_to = np.where(outside, ties_to, 0.0)
+            internal = np.where(outside, 0.0, 1.0)
     return dyn.willingness(
         trust_in_requester,
         capacity,
@@ -427,8 +465,12 @@ def eligible_allies(world: World, state: State, request: Request) -> np.ndarray:
     """True for members who take part in answering: active members other than the parties."""
     eligible = state.status == dyn.MEMBER
     eligible[..., request.requester] = False
-    if request.attacker is not None and request.attacker < world.m:
-        eligible[..., request.attacker] = False
+    k = attacker_of(state, request)
+    if np.ndim(k) == 0:
+        if 0 <= int(k) < world.m:
+            eligible[..., int(k)] = False
+    else:
+        eligible &= np.arange(world.m) != np.asarray(k)[..., None]
     return eligible
 
 
@@ -461,6 +503,8 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
     grievance = state.grievance[..., r]
     new = np.where(answer == dyn.FULL, 0.0, dyn.raise_toward_one(grievance, 1.0 - credit))
     state.grievance[..., r] = np.where(asked, new, grievance)
+    unanswered = np.asarray(asked) & (answer != dyn.FULL)
+    state.grievance_source[..., r] = np.where(unanswered, attacker_of(state, request), state.grievance_source[..., r])
     return answer
 
 

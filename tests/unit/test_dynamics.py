@@ -128,14 +128,15 @@ def test_willingness_directions():
 
 def test_alliance_answer_rules():
     a = dyn.ABSTAIN
-    levels = np.array([[2, 2, a], [2, 0, a], [0, 2, 2], [1, 1, 0], [a, a, a]], dtype=np.int8)
+    levels = np.array([[2, 2, a], [2, 0, a], [0, 2, 2], [1, 1, 0], [a, a, a], [a, 0, 0], [a, 2, 1]], dtype=np.int8)
     hegemon = 0
     consensus = dyn.alliance_answer(levels, hegemon, "consensus")
-    assert consensus.tolist() == [2, 1, 0, 1, 0]
+    # without the hegemon (it asks, or it is the attacker) consensus falls back to majority
+    assert consensus.tolist() == [2, 1, 0, 1, 0, 0, 1]
     led = dyn.alliance_answer(levels, hegemon, "hegemon_led")
-    assert led.tolist() == [2, 2, 0, 1, 0]
+    assert led.tolist() == [2, 2, 0, 1, 0, 0, 1]
     majority = dyn.alliance_answer(levels, hegemon, "majority")
-    assert majority.tolist() == [2, 0, 2, 1, 0]  # a tie falls to the lower answer
+    assert majority.tolist() == [2, 0, 2, 1, 0, 0, 1]  # a tie falls to the lower answer
     with pytest.raises(ValueError):
         dyn.alliance_answer(levels, hegemon, "lottery")
 

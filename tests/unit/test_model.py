@@ -152,7 +152,7 @@ def test_stronger_outside_option_raises_defection(small_config):
 def test_departure_raises_the_others_risk(small_config):
     def pressure_after(mid_leaves: bool) -> float:
         model = AllianceModel(small_config, rng=4)
-        for _ in range(4):
+        for _ in range(6):  # past the scripted events, so the next month differs only by the departure
             model.step()
         if mid_leaves:
             model.state.status[MID] = dyn.WITHDRAWN
@@ -201,5 +201,30 @@ def test_shortened_run_ends_before_later_events(csto_config):
     assert result.members["step"].max() == 12
     assert set(result.events["month"]) <= {f"2022-{m:02d}" for m in range(1, 13)}
     full = AllianceModel(csto_config, rng=replicate_seeds(1, 2)[0]).run()
-    assert np.array_equal(result.members[result.members["replicate"] == 0]["pressure"].to_numpy().reshape(13, -1),
-                          full.trace.members["pressure"][:13])
+    assert np.array_equal(
+        result.members[result.members["replicate"] == 0]["pressure"].to_numpy().reshape(13, -1),
+        full.trace.members["pressure"][:13],
+    )
+
+
+def test_grievance_renewed_at_a_summit_keeps_its_attacker(small_config):
+    from alliance_sim.events import Request
+    from alliance_sim.world import answer_scores, attacker_of
+
+    config = with_overrides(small_config, {"hazards.raids.monthly_rate": 0.0, "events.spring_summit.answer": None})
+    model = AllianceModel(config, rng=2)
+    for _ in range(3):  # through March 2022: the attack answered with a token
+        model.step()
+    enemy = model.world.actors.index("enemy")
+    assert int(model.state.grievance_source[SMALL]) == enemy
+    renewed = Request(SMALL, None, None, 0, "summit", renewed=True)
+    fresh = Request(SMALL, enemy, None, 0, "attack")
+    internal = Request(SMALL, None, None, 0, "unrest")
+    assert attacker_of(model.state, renewed) == enemy
+    for ally in (BIG, MID):
+        assert answer_scores(model.world, model.state, renewed, ally) == answer_scores(
+            model.world, model.state, fresh, ally
+        )
+        assert answer_scores(model.world, model.state, renewed, ally) != answer_scores(
+            model.world, model.state, internal, ally
+        )
