@@ -1,0 +1,197 @@
+"""The ledger as data: evidence items, their claims, the mapping, and calibrated values.
+
+The dataclasses here are what `load_ledger` returns and what the other modules of
+`alliance_sim.evidence` read; the few helpers at the end answer questions about a loaded
+ledger that loading, checking and calibrating all ask (where a claim sits, which claims
+set a parameter, where its value starts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from alliance_sim.errors import InputError
+from alliance_sim.yamlio import PathKey, Positions
+
+_ROW = re.compile(r"^([A-Z]{2,3}(?:\+[A-Z]{2,3})*) (\d{4}) ([a-z]+)$")
+"""A data row: ``ABB[+ABB...] YEAR column`` (see `Claim.row`)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one evidence item says about one parameter.
+
+    Attributes:
+        param: Dotted parameter path, for example ``actors.armenia.trust_prior``.
+        kind: `direction`, `supports`, `scale`, `rate` or `value`.
+        direction: `up` or `down` (direction claims).
+        strength: A key of the mapping's steps (direction claims).
+        count: A number stated in the source (scale and rate claims).
+        scale: Name of the mapping's scale (scale claims).
+        window_months: Months the count was observed over (rate claims).
+        value: A data value used as it stands (value claims).
+        row: Where in the data file the value is, ``"ABB[+ABB...] YEAR column"``.
+        also: Ids of other items the claim relies on (a count that spans several items).
+        note: Why the claim reads the quote this way.
+        line: Line of the claim in the ledger.
+        index: Position (item index, claim index) in the ledger.
+
+    """
+
+    param: str
+    kind: str
+    direction: str | None = None
+    strength: str | None = None
+    count: float | None = None
+    scale: str | None = None
+    window_months: int | None = None
+    value: float | None = None
+    row: str | None = None
+    also: tuple[str, ...] = ()
+    note: str = ""
+    line: int = 0
+    index: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One quote (or data row) and its claims.
+
+    Attributes:
+        id: Unique id, lower case with dashes.
+        source: Article file in the ledger's folder, or a key of the ledger's `sources`.
+        quote: The verbatim quote (may be empty for a data item).
+        date: ``YYYY-MM`` or a period ``YYYY-MM/YYYY-MM``.
+        actors: Actor ids the item concerns.
+        claims: What it says about parameters; none for an observed outcome, which is
+            recorded to check runs against and is not an input.
+        line: Line of the item in the ledger.
+        note: Why it is read as it is.
+
+    """
+
+    id: str
+    source: str
+    quote: str
+    date: str
+    actors: tuple[str, ...]
+    claims: tuple[Claim, ...]
+    line: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A logarithmic scale for numbers stated in the articles: log(1+n) / log(1+reference), capped at 1."""
+
+    reference: float
+    note: str = ""
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationMapping:
+    """The one mapping from evidence to values."""
+
+    neutral_prior: float
+    steps: dict[str, float]
+    scales: dict[str, Scale]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A non-neutral starting point (or a value set without evidence), with its reason."""
+
+    value: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A non-article source: a data file next to the ledger and its citation."""
+
+    file: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A loaded ledger.
+
+    Attributes:
+        path: The ledger file.
+        items: Evidence items in file order.
+        mapping: Neutral prior, steps by strength, scales.
+        priors: Starting points by parameter path (a path segment may be ``*``).
+        sources: Non-article sources by key.
+        positions: Where every key sits in the file, for located errors.
+
+    """
+
+    path: Path
+    items: tuple[EvidenceItem, ...]
+    mapping: CalibrationMapping
+    priors: dict[str, Prior]
+    sources: dict[str, DataSource]
+    positions: Positions
+
+    def error(self, message: str, where: PathKey) -> InputError:
+        """Return an `InputError` located at `where` in the ledger."""
+        return self.positions.error(message, where)
+
+    def is_data(self, item: EvidenceItem) -> bool:
+        """Whether the item cites a data source rather than an article."""
+        return item.source in self.sources
+
+
+@dataclass(frozen=True)
+class CalibratedValue:
+    """A parameter value with its provenance.
+
+    Attributes:
+        path: Dotted parameter path.
+        value: The value.
+        evidence_ids: Ids of the items behind it (empty for a value set by a prior alone).
+        method: How it was obtained, for example ``logit steps +1.0 -0.5 from prior 0.5``.
+        prior: The starting point of direction claims, if any.
+        arithmetic: The computation written out.
+
+    """
+
+    path: str
+    value: float
+    evidence_ids: tuple[str, ...]
+    method: str
+    prior: float | None = None
+    arithmetic: str = ""
+
+
+# --- Questions about a loaded ledger ----------------------------------------------------
+
+
+def _claim_where(claim: Claim, field: str = "param") -> PathKey:
+    return ("items", claim.index[0], "claims", claim.index[1], field)
+
+
+def _claims_by_param(ledger: Ledger) -> dict[str, list[Claim]]:
+    grouped: dict[str, list[Claim]] = {}
+    for item in ledger.items:
+        for claim in item.claims:
+            if claim.kind != "supports":
+                grouped.setdefault(claim.param, []).append(claim)
+    return grouped
+
+
+def _prior_for(ledger: Ledger, param: str) -> tuple[float, str]:
+    """Return the starting point of a parameter and where it comes from."""
+    if param in ledger.priors:
+        return ledger.priors[param].value, "prior"
+    parts = param.split(".")
+    for key, prior in ledger.priors.items():
+        pattern = key.split(".")
+        if len(pattern) == len(parts) and all(fnmatchcase(p, q) for p, q in zip(parts, pattern, strict=True)):
+            return prior.value, f"prior {key}"
+    return ledger.mapping.neutral_prior, "neutral prior"

@@ -1,0 +1,243 @@
+"""Loading a ledger: its structure, its sources and priors, and the checks across items.
+
+`load_ledger` reads the YAML, validates it against the schema, and builds the `Ledger`,
+refusing anything that cannot be calibrated (an unknown source, strength or scale, a
+claim of the wrong kind for its parameter, a duplicate id, mixed claims on one
+parameter), located by file, line, column and field. `find_ledger` looks for the ledger
+above a folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from alliance_sim.config import parse_month
+from alliance_sim.errors import InputError
+from alliance_sim.evidence.ledger import (
+    _ROW,
+    CalibrationMapping,
+    Claim,
+    DataSource,
+    EvidenceItem,
+    Ledger,
+    Prior,
+    Scale,
+    _claim_where,
+    _claims_by_param,
+    _prior_for,
+)
+from alliance_sim.evidence.paths import _ID, _choices, parse_param
+from alliance_sim.evidence.schema import _ClaimSpec, _ItemSpec, _LedgerSpec, _validation_error
+from alliance_sim.yamlio import PathKey, Positions, read_yaml
+
+DEFAULT_LEDGER = Path("seeds") / "evidence.yaml"
+"""Where the ledger sits relative to the repository root (see `find_ledger`)."""
+
+
+def load_ledger(path: str | Path) -> Ledger:
+    """Load a ledger and check its structure.
+
+    Args:
+        path: The ledger file (YAML).
+
+    Returns:
+        The ledger.
+
+    Raises:
+        InputError: Anything wrong, located by file, line, column and field.
+
+    """
+    path = Path(path)
+    data, positions = read_yaml(path)
+    try:
+        spec = _LedgerSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, positions) from None
+    folder = path.parent
+    sources = _check_sources(spec, folder, positions)
+    mapping = CalibrationMapping(
+        spec.mapping.neutral_prior,
+        dict(spec.mapping.steps),
+        {k: Scale(s.reference, s.note, s.evidence) for k, s in spec.mapping.scales.items()},
+    )
+    priors = _check_priors(spec, positions)
+    items = tuple(_build_item(i, s, spec, folder, positions) for i, s in enumerate(spec.items))
+    ledger = Ledger(path, items, mapping, priors, sources, positions)
+    _check_references(ledger)
+    _check_param_claims(ledger)
+    return ledger
+
+
+def _check_sources(spec: _LedgerSpec, folder: Path, positions: Positions) -> dict[str, DataSource]:
+    sources = {}
+    for key, source in spec.sources.items():
+        if not (folder / source.file).is_file():
+            raise positions.error(f"data file {source.file!r} not found next to the ledger", ("sources", key, "file"))
+        sources[key] = DataSource(source.file, source.citation)
+    return sources
+
+
+def _check_priors(spec: _LedgerSpec, positions: Positions) -> dict[str, Prior]:
+    priors = {}
+    for key, prior in spec.priors.items():
+        try:
+            parsed = parse_param(key, allow_pattern=True)
+        except ValueError as exc:
+            raise positions.error(str(exc), ("priors", key)) from None
+        if parsed.field is None:
+            raise positions.error("a prior needs a field", ("priors", key))
+        priors[key] = Prior(prior.value, prior.reason)
+    return priors
+
+
+def _check_date(text: str) -> None:
+    parts = text.split("/")
+    if len(parts) > 2:
+        raise ValueError(f"expected YYYY-MM or YYYY-MM/YYYY-MM, got {text!r}")
+    months = [parse_month(p) for p in parts]
+    if len(months) == 2 and months[1] < months[0]:
+        raise ValueError(f"the period {text!r} ends before it starts")
+
+
+def _build_item(index: int, spec: _ItemSpec, ledger: _LedgerSpec, folder: Path, positions: Positions) -> EvidenceItem:
+    where: PathKey = ("items", index)
+    try:
+        _check_date(spec.date)
+    except ValueError as exc:
+        raise positions.error(str(exc), (*where, "date")) from None
+    for k, actor in enumerate(spec.actors):
+        if not _ID.match(actor):
+            raise positions.error(f"{actor!r} is not a valid actor id", (*where, "actors", k))
+    is_data = spec.source in ledger.sources
+    if not is_data:
+        articles = sorted(p.name for p in folder.glob("*.txt"))
+        if "/" in spec.source or "\\" in spec.source or not (folder / spec.source).is_file():
+            keys = _choices(list(ledger.sources)) or "none"
+            raise positions.error(
+                f"unknown source {spec.source!r}: neither an article file next to the ledger "
+                f"({_choices(articles) or 'none found'}) nor a key of sources ({keys})",
+                (*where, "source"),
+            )
+        if not spec.quote or not spec.quote.strip():
+            raise positions.error("an item citing an article needs a quote", (*where, "quote"))
+    if not spec.claims and not spec.note.strip():
+        raise positions.error(
+            "an item without claims records an observed outcome; its note must say what it shows",
+            (*where, "claims"),
+        )
+    claims = tuple(_build_claim(index, j, c, spec, is_data, ledger, positions) for j, c in enumerate(spec.claims))
+    line = positions.locate(where)[0] or 0
+    return EvidenceItem(spec.id, spec.source, spec.quote or "", spec.date, tuple(spec.actors), claims, line, spec.note)
+
+
+def _build_claim(
+    i: int,
+    j: int,
+    spec: _ClaimSpec,
+    item: _ItemSpec,
+    is_data: bool,
+    ledger: _LedgerSpec,
+    positions: Positions,
+) -> Claim:
+    where: PathKey = ("items", i, "claims", j)
+    try:
+        path = parse_param(spec.param)
+    except ValueError as exc:
+        raise positions.error(str(exc), (*where, "param")) from None
+    kind = spec.kind
+    if kind == "direction" and spec.strength not in ledger.mapping.steps:
+        known = _choices(list(ledger.mapping.steps))
+        raise positions.error(f"unknown strength {spec.strength!r} ({known})", (*where, "strength"))
+    if (kind == "supports") != (path.kind == "event" and path.field is None):
+        message = (
+            "supports: event needs a bare event path, events.<id>"
+            if kind == "supports"
+            else f"{spec.param} names an event; claim `supports: event`, or add a field (severity)"
+        )
+        raise positions.error(message, (*where, "param"))
+    if kind == "scale" and spec.scale not in ledger.mapping.scales:
+        known = _choices(list(ledger.mapping.scales)) or "none defined"
+        raise positions.error(f"unknown scale {spec.scale!r} ({known})", (*where, "scale"))
+    if kind == "rate" and not (path.kind == "hazard" and path.field == "monthly_rate"):
+        raise positions.error("a rate claim (count, window_months) needs hazards.<id>.monthly_rate", (*where, "param"))
+    if (kind == "value") != is_data:
+        message = (
+            "a value claim needs a data source (a key of sources)"
+            if kind == "value"
+            else "a data item makes value claims only (value and row)"
+        )
+        raise positions.error(message, (*where, "param"))
+    if kind == "value" and not _ROW.match(spec.row or ""):
+        raise positions.error(f"row {spec.row!r} should read 'ABB[+ABB...] YEAR column'", (*where, "row"))
+    for actor in path.actor_ids():
+        if actor not in item.actors:
+            raise positions.error(
+                f"{spec.param} names actor {actor!r}, which is not in the item's actors", (*where, "param")
+            )
+    fields = spec.model_dump(exclude={"supports", "also"})
+    line = positions.locate(where)[0] or 0
+    return Claim(kind=kind, also=tuple(spec.also), line=line, index=(i, j), **fields)
+
+
+def _check_references(ledger: Ledger) -> None:
+    first: dict[str, int] = {}
+    for i, item in enumerate(ledger.items):
+        if item.id in first:
+            line = ledger.items[first[item.id]].line
+            raise ledger.error(f"duplicate id {item.id!r} (first used on line {line})", ("items", i, "id"))
+        first[item.id] = i
+    for item in ledger.items:
+        for claim in item.claims:
+            for k, other in enumerate(claim.also):
+                if other not in first or other == item.id:
+                    where = ("items", *claim.index[:1], "claims", claim.index[1], "also", k)
+                    raise ledger.error(f"also: {other!r} is not the id of another item", where)
+    for name, scale in ledger.mapping.scales.items():
+        if scale.evidence is not None and scale.evidence not in first:
+            raise ledger.error(f"unknown evidence id {scale.evidence!r}", ("mapping", "scales", name, "evidence"))
+
+
+def _check_param_claims(ledger: Ledger) -> None:
+    for param, claims in _claims_by_param(ledger).items():
+        kinds = [c.kind for c in claims]
+        if len(set(kinds)) > 1:
+            other = next(c for c in claims if c.kind != kinds[0])
+            raise ledger.error(
+                f"{param} has both {kinds[0]} and {other.kind} claims; a parameter is set by direction "
+                "claims, or by exactly one value, scale or rate claim",
+                _claim_where(other),
+            )
+        if kinds[0] != "direction" and len(claims) > 1:
+            raise ledger.error(
+                f"{param} has {len(claims)} {kinds[0]} claims; "
+                "exactly one is allowed, so that the arithmetic is visible",
+                _claim_where(claims[1]),
+            )
+        prior = ledger.priors.get(param)
+        if prior is not None and kinds[0] != "direction":
+            raise ledger.error(f"a prior has no effect on {param}, which a {kinds[0]} claim sets", ("priors", param))
+        if kinds[0] == "direction" and not 0.0 < _prior_for(ledger, param)[0] < 1.0:
+            raise ledger.error(f"the prior of {param} must lie strictly between 0 and 1", _claim_where(claims[0]))
+
+
+def find_ledger(start: Path | None = None) -> Path:
+    """Find `seeds/evidence.yaml` in a folder or its parents.
+
+    Args:
+        start: Where to start looking (default: the current directory).
+
+    Returns:
+        The ledger's path.
+
+    Raises:
+        InputError: No folder on the way up holds one.
+
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_LEDGER
+        if candidate.is_file():
+            return candidate
+    raise InputError(f"no {DEFAULT_LEDGER} in {here} or any parent folder; pass the ledger's path")
