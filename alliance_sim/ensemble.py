@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from alliance_sim.config import ScenarioConfig
-from alliance_sim.model import random_block
+from alliance_sim.randomness import random_block
 from alliance_sim.world import (
     Trace,
     World,

@@ -21,27 +21,8 @@ from alliance_sim.agents import ANSWER_NAMES, STATUS_NAMES, MemberState, Outside
 from alliance_sim.config import ScenarioConfig
 from alliance_sim.events import Event, Request
 from alliance_sim.loader import load_scenario, with_overrides
+from alliance_sim.randomness import SeedLike, random_block, seed_to_int
 from alliance_sim.world import Trace, compile_world, initial_state, play_events, relax
-
-SeedLike = int | np.integer | np.random.SeedSequence | None
-
-
-def seed_to_int(seed: SeedLike) -> int | None:
-    """A plain integer seed from an int or a `SeedSequence` (64 bits of its state).
-
-    Mesa and numpy both seed from a plain integer without consuming any draws, so
-    every engine that starts from the same integer sees the same random block.
-    """
-    if seed is None:
-        return None
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.generate_state(1, dtype=np.uint64)[0])
-    return int(seed)
-
-
-def random_block(seed: int, world_steps: int, columns: int) -> np.ndarray:
-    """The run's uniform draws, shape (months, columns), from an integer seed."""
-    return np.random.default_rng(seed).random((world_steps, columns))
 
 
 class AllianceModel(mesa.Model):

@@ -23,7 +23,7 @@ from alliance_sim.config import Month, ScenarioConfig, month_index
 from alliance_sim.ensemble import run_ensemble
 from alliance_sim.errors import InputError
 from alliance_sim.loader import with_overrides
-from alliance_sim.runner import replicate_seeds
+from alliance_sim.randomness import replicate_seeds
 from alliance_sim.yamlio import read_yaml
 
 
