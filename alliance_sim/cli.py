@@ -12,14 +12,12 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 import alliance_sim
 from alliance_sim.errors import InputError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INPUT = 2
 """Exit code for bad input."""
@@ -30,7 +28,7 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_INPUT)
 
 
-def handles_input_errors(func: F) -> F:
+def handles_input_errors[F: Callable[..., Any]](func: F) -> F:
     """Turn `InputError` (and a few other user-facing failures) into one red line and exit 2."""
 
     @wraps(func)
@@ -70,21 +68,55 @@ def main(debug: bool) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replicates", type=click.IntRange(1, 1_000_000), default=100, show_default=True,
-              help="Number of replicates.")
+@click.option(
+    "-n",
+    "--replicates",
+    type=click.IntRange(1, 1_000_000),
+    default=100,
+    show_default=True,
+    help="Number of replicates.",
+)
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Root seed.")
-@click.option("--steps", type=click.IntRange(1, 600), default=None,
-              help="Months to run (default: the scenario's horizon).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a value, e.g. actors.russia.capacity=0.8 (repeatable).")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write the results folder here.")
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
-              help="Table format in the results folder.")
+@click.option(
+    "--steps", type=click.IntRange(1, 600), default=None, help="Months to run (default: the scenario's horizon)."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a value, e.g. actors.russia.capacity=0.8 (repeatable).",
+)
+@click.option(
+    "-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results folder here."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+    help="Table format in the results folder.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing results folder (once the new one is complete).")
 @click.option("--plot", is_flag=True, help="Also write the standard figures into the results folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@click.option(
+    "--engine",
+    type=click.Choice(["mesa", "ensemble"]),
+    default="mesa",
+    show_default=True,
+    help="mesa narrates the event log; ensemble runs all replicates at once (no event log).",
+)
+@click.option(
+    "-w",
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=1,
+    show_default=True,
+    help="Worker processes for the replicates.",
+)
 @handles_input_errors
 def run(
     scenario: Path,
@@ -98,6 +130,8 @@ def run(
     plot: bool,
     quiet: bool,
     as_json: bool,
+    engine: str,
+    workers: int,
 ) -> None:
     """Run SCENARIO (a YAML file) and print who disengages and who withdraws.
 
@@ -112,13 +146,16 @@ def run(
     if steps is not None and steps > loaded.config.time.horizon_months:
         raise InputError(
             f"--steps {steps} is beyond the scenario's horizon ({loaded.config.time.horizon_months} months)",
-            file=str(scenario), field="time.horizon_months",
+            file=str(scenario),
+            field="time.horizon_months",
         )
     if out is not None and out.exists() and not overwrite:
         raise InputError(f"{out} already exists; choose another --out or pass --overwrite", field="out")
     bar = _progress(replicates, quiet or as_json)
     try:
-        result = run_scenario(loaded, seed=seed, replicates=replicates, steps=steps, progress=bar.update)
+        result = run_scenario(
+            loaded, seed=seed, replicates=replicates, steps=steps, progress=bar.update, engine=engine, workers=workers
+        )
     finally:
         bar.close()
     figures: list[Path] = []
@@ -133,8 +170,10 @@ def run(
     elif not quiet:
         click.echo(format_summary(result))
         if out is not None:
-            click.echo(f"\nResults written to {out}/ ({fmt}); figures: "
-                       + (f"{out}/figures/ ({len(figures)} files)" if figures else "none (add --plot)"))
+            click.echo(
+                f"\nResults written to {out}/ ({fmt}); figures: "
+                + (f"{out}/figures/ ({len(figures)} files)" if figures else "none (add --plot)")
+            )
         else:
             click.echo("\n(no files written; add --out DIR to save the tables)")
 
@@ -212,8 +251,12 @@ def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str, list[
 @main.command()
 @click.option("--actor", default=None, help="Only items about this actor id (e.g. armenia).")
 @click.option("--param", default=None, help="Only claims on this parameter path, with its calibrated value.")
-@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The ledger (default: seeds/evidence.yaml in this folder or a parent).")
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The ledger (default: seeds/evidence.yaml in this folder or a parent).",
+)
 @handles_input_errors
 def evidence(actor: str | None, param: str | None, ledger: Path | None) -> None:
     """Print the evidence ledger: quotes from the articles and what they calibrate."""
@@ -227,8 +270,13 @@ def evidence(actor: str | None, param: str | None, ledger: Path | None) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--patterns", "patterns_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).")
+@click.option(
+    "--patterns",
+    "patterns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
+)
 @click.option("-n", "--replicates", type=click.IntRange(10, 100_000), default=400, show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a value (repeatable).")
@@ -269,6 +317,17 @@ def patterns(
         )
         click.echo("\nthreshold grid (best first):")
         click.echo(grid.head(15).to_string(index=False))
+
+
+def _register_commands() -> None:
+    """Add the sweep commands, which live in their own modules."""
+    from alliance_sim.experiments.cli import analyze, sweep
+
+    for command in (sweep, analyze):
+        main.add_command(command)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,297 @@
+"""Sweeps end to end: executors, engines, storage, failures, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliance_sim.errors import InputError
+from alliance_sim.experiments import sweep as sweep_module
+from alliance_sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from alliance_sim.experiments.results import SweepResult
+from alliance_sim.experiments.seeds import run_seed
+from alliance_sim.experiments.spec import load_sweep_spec
+from alliance_sim.experiments.storage import SweepStore
+from alliance_sim.experiments.sweep import plan_chunks, sweep
+from alliance_sim.loader import with_overrides
+from alliance_sim.model import AllianceModel
+from alliance_sim.results import run_table
+from alliance_sim.runner import step_months
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
+PACT = FIXTURES / "pact.yaml"
+
+GRID = """
+design: grid
+parameters:
+  actors.big.capacity: [0.2, 0.8]
+  actors.small.outside_option: [0.1, 0.5, 0.9]
+replicates: 6
+seed: 11
+outcomes: [status, disengaged, withdrawn, min_trust_in_hegemon, final_pressure, cohesion, min_cohesion, war_load]
+timeseries: {stride: 5, quantities: [status, trust_in_hegemon]}
+"""
+
+
+def write_spec(tmp_path: Path, text: str = GRID, name: str = "spec.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"scenario: {PACT}\n" + text)
+    return path
+
+
+def comparable(result: SweepResult) -> dict[str, pd.DataFrame]:
+    runs = result.runs.drop(columns=["seconds", "engine"])
+    return {"runs": runs, "outcomes": result.outcomes, "alliance": result.alliance, "timeseries": result.timeseries}
+
+
+def assert_same(a: SweepResult, b: SweepResult) -> None:
+    left, right = comparable(a), comparable(b)
+    for name in left:
+        pd.testing.assert_frame_equal(left[name], right[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The grid sweep run serially on the ensemble engine, one chunk per point."""
+    tmp = tmp_path_factory.mktemp("reference")
+    return sweep(write_spec(tmp), executor=SerialExecutor(), out=tmp / "out", chunk_runs=6)
+
+
+def test_reference_tables_are_complete(reference):
+    assert reference.manifest["state"] == "complete"
+    assert reference.parameters == ["actors.big.capacity", "actors.small.outside_option"]
+    assert list(reference.design.columns) == ["point", *reference.parameters]
+    runs = reference.runs
+    assert len(runs) == 36 and runs["run_id"].tolist() == list(range(36))
+    assert (runs["status"] == "ok").all() and (runs["error"] == "").all()
+    assert set(reference.parameters) <= set(runs.columns)
+    assert len(reference.outcomes) == 36 * 3
+    assert len(reference.alliance) == 36
+    steps = sorted(reference.timeseries["step"].unique())
+    assert steps == [0, 5, 10, 15, 20, 24]
+    expected = [run_seed(11, p, r) for p in range(6) for r in range(6)]
+    assert runs["seed"].tolist() == expected
+
+
+def test_outcomes_match_run_table_of_the_mesa_model(reference):
+    """A sweep's outcome rows equal the per-run table of `alliance-sim run` for the same seed."""
+    spec = load_sweep_spec(reference.manifest["spec"]["file"])
+    columns = [
+        "member",
+        "steps",
+        "final_status",
+        "step_disengaged",
+        "month_disengaged",
+        "step_withdrawn",
+        "month_withdrawn",
+        "min_trust_in_hegemon",
+    ]
+    for run_id in (0, 17, 35):
+        row = reference.runs.iloc[run_id]
+        config = with_overrides(spec.base, {p: row[p].item() for p in reference.parameters})
+        model = AllianceModel(config, rng=int(row["seed"])).run()
+        ids = list(model.world.members)
+        status, trust = model.trace.members["status"], model.trace.members["trust_in_hegemon"]
+        expected = run_table(status, trust, ids, step_months(config), 0, int(row["seed"]))[columns]
+        got = reference.outcomes[reference.outcomes["run_id"] == run_id][columns].reset_index(drop=True)
+        expected["steps"] = expected["steps"].astype("int32")
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=True)
+
+
+def test_mesa_engine_gives_identical_results(reference, tmp_path):
+    other = sweep(write_spec(tmp_path), executor=SerialExecutor(), out=tmp_path / "out", engine="mesa", chunk_runs=5)
+    assert other.manifest["engine"] == "mesa"
+    assert_same(reference, other)
+
+
+@pytest.mark.parametrize("chunk_runs", [1, 7, 1000])
+def test_chunking_does_not_change_results(reference, tmp_path, chunk_runs):
+    other = sweep(write_spec(tmp_path), executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=chunk_runs)
+    assert_same(reference, other)
+
+
+def test_process_executor_gives_identical_results(reference, tmp_path):
+    with ProcessExecutor(2) as executor:
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=4)
+    assert other.manifest["executor"] == "processes (2 workers)"
+    assert_same(reference, other)
+
+
+def test_dask_executor_gives_identical_results(reference, tmp_path):
+    pytest.importorskip("distributed")
+    with DaskExecutor("local", workers=2, processes=False) as executor:
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
+    assert other.manifest["executor"].startswith("dask local cluster")
+    assert_same(reference, other)
+
+
+def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    with cluster, DaskExecutor(cluster.scheduler_address) as executor:
+        assert executor.workers == 2
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=7)
+    assert other.manifest["executor"] == f"dask {cluster.scheduler_address} (2 worker threads)"
+    assert_same(reference, other)
+
+
+def test_default_sweep_with_pilot_and_temporary_folder(reference):
+    other = sweep(reference.manifest["spec"]["file"])
+    assert other.folder.exists()
+    assert_same(reference, other)
+
+
+def test_common_random_numbers_share_seeds_across_points(tmp_path):
+    result = sweep(
+        write_spec(tmp_path, GRID + "common_random_numbers: true\n"), executor=SerialExecutor(), out=tmp_path / "out"
+    )
+    runs = result.runs
+    by_replicate = runs.groupby("replicate")["seed"].nunique()
+    assert (by_replicate == 1).all()
+    assert runs.loc[runs["replicate"] == 2, "seed"].iloc[0] == run_seed(11, 0, 2)
+
+
+# --- failures -------------------------------------------------------------------------
+
+
+def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path, monkeypatch):
+    bad_seed = run_seed(11, 2, 3)
+    real = sweep_module.run_ensemble
+
+    def flaky(world, seeds):
+        if bad_seed in seeds:
+            raise FloatingPointError("simulated failure")
+        return real(world, seeds)
+
+    monkeypatch.setattr(sweep_module, "run_ensemble", flaky)
+    spec = write_spec(tmp_path)
+    result = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=6)
+    failed = result.failed()
+    assert failed["run_id"].tolist() == [2 * 6 + 3]
+    assert failed["error"].iloc[0].startswith("FloatingPointError: simulated failure")
+    assert result.manifest["runs_failed"] == 1 and result.manifest["runs_ok"] == 35
+    assert 15 not in set(result.outcomes["run_id"])
+    assert len(result.outcomes) == 35 * 3
+    probabilities = result.probabilities()
+    assert probabilities.loc[probabilities["point"] == 2, "replicates"].tolist() == [5, 5, 5]
+
+    # A plain resume keeps the failure; --retry-failed runs it again, and then every run
+    # is there exactly once, equal to a sweep that never failed.
+    monkeypatch.setattr(sweep_module, "run_ensemble", real)
+    again = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", resume=True)
+    assert again.manifest["runs_failed"] == 1
+    fixed = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", retry_failed=True)
+    assert fixed.manifest["runs_failed"] == 0
+    assert fixed.runs["run_id"].is_unique
+    assert_same(reference, fixed)
+
+
+def test_an_invalid_combination_fails_its_point_only(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        """
+design: grid
+parameters:
+  model.status.disengage: [0.5, 0.9]
+  model.status.withdraw: [0.6, 1.2]
+replicates: 3
+""",
+    )
+    result = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out")
+    failed = result.failed()
+    assert sorted(failed["point"].unique()) == [2]  # disengage 0.9 > withdraw 0.6
+    assert "rejoin <= reengage <= disengage <= withdraw" in failed["error"].iloc[0]
+    assert result.manifest["runs_ok"] == 9
+
+
+# --- storage and resume -----------------------------------------------------------------
+
+
+class Stop(KeyboardInterrupt):
+    pass
+
+
+def test_interrupted_sweep_resumes_to_identical_results(reference, tmp_path):
+    spec = write_spec(tmp_path)
+    seen = []
+
+    def stop_after_two_chunks(n):
+        seen.append(n)
+        if len(seen) == 2:
+            raise Stop
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=5, progress=stop_after_two_chunks)
+    store = SweepStore(tmp_path / "out")
+    assert store.read_manifest()["state"] == "interrupted"
+    assert len(store.run_status()) == 10
+    assert not (tmp_path / "out" / ".lock").exists()
+    resumed = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", resume=True, chunk_runs=5)
+    assert resumed.manifest["state"] == "complete"
+    assert resumed.runs["run_id"].is_unique
+    assert_same(reference, resumed)
+
+
+def test_orphan_parts_are_ignored_and_cleaned(reference, tmp_path):
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    sweep(spec, executor=SerialExecutor(), out=out, chunk_runs=6)
+    # A chunk killed between its outcome part and its runs part leaves an orphan.
+    orphan = out / "outcomes" / "part-000099.parquet"
+    (out / "outcomes" / "part-000000.parquet").rename(orphan)
+    (out / "runs" / "part-000000.parquet").unlink()
+    (out / "alliance" / "part-000000.parquet").unlink()
+    (out / "timeseries" / "part-000000.parquet").unlink()
+    (out / "runs" / ".part-000100.parquet.tmp").write_bytes(b"partial")
+    partial = SweepResult.load(out)
+    assert 0 not in set(partial.outcomes["run_id"])
+    resumed = sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+    assert not orphan.exists()
+    assert not (out / "runs" / ".part-000100.parquet.tmp").exists()
+    assert_same(reference, resumed)
+
+
+def test_changed_spec_refuses_to_resume(tmp_path):
+    spec = write_spec(tmp_path)
+    sweep(spec, executor=SerialExecutor(), out=tmp_path / "out")
+    write_spec(tmp_path, GRID.replace("replicates: 6", "replicates: 7"))
+    with pytest.raises(InputError, match="another spec"):
+        sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", resume=True)
+    with pytest.raises(InputError, match="already holds a sweep"):
+        sweep(spec, executor=SerialExecutor(), out=tmp_path / "out")
+    fresh = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", overwrite=True)
+    assert len(fresh.runs) == 42
+
+
+def test_a_live_lock_refuses_a_second_writer(tmp_path):
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    sweep(spec, executor=SerialExecutor(), out=out)
+    (out / ".lock").write_text("1")  # pid 1 is alive
+    with pytest.raises(InputError, match="another process"):
+        sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+    (out / ".lock").write_text("999999999")  # no such process: a stale lock is taken over
+    sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+
+
+def test_plan_chunks_covers_every_run_once():
+    todo = np.array([0, 1, 2, 5, 6, 7, 8, 9, 13], dtype=np.int64)
+    chunks = list(plan_chunks(todo, 5, lambda point: (point,), 3))
+    runs = [(p, r) for chunk in chunks for p, _, reps in chunk.groups for r in reps]
+    assert [p * 5 + r for p, r in runs] == todo.tolist()
+    assert all(chunk.runs <= 3 for chunk in chunks)
+    assert chunks[0].groups[0] == (0, (0,), (0, 1, 2))
+
+
+def test_guided_chunks_shrink_toward_the_end():
+    todo = np.arange(1000, dtype=np.int64)
+    chunks = list(plan_chunks(todo, 10, lambda point: (point,), 200, workers=2))
+    sizes = [chunk.runs for chunk in chunks]
+    assert sum(sizes) == 1000
+    assert max(sizes) <= 200 and sizes[0] == 200
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    runs = [p * 10 + r for chunk in chunks for p, _, reps in chunk.groups for r in reps]
+    assert runs == list(range(1000))
