@@ -320,10 +320,11 @@ def patterns(
 
 
 def _register_commands() -> None:
-    """Add the sweep commands, which live in their own modules."""
+    """Add the sweep and figure commands, which live in their own modules."""
     from alliance_sim.experiments.cli import analyze, sweep
+    from alliance_sim.figures_cli import compare, plot, report
 
-    for command in (sweep, analyze):
+    for command in (sweep, analyze, plot, compare, report):
         main.add_command(command)
 
 

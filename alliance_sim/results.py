@@ -77,6 +77,21 @@ class RunResult:
         """Per member: probabilities of disengaging and withdrawing with 95% Wilson intervals."""
         return defection_table(self.runs, self.member_ids)
 
+    def plot(self, kind: str = "trajectories", **options: Any) -> Any:
+        """One figure of this result, as a matplotlib `Figure` (see `alliance_sim.plotting`).
+
+        Args:
+            kind: `trajectories`, `status`, `probabilities`, `survival` or `trust`.
+            **options: Options of the kind, such as `members=[...]`, `replicate=0` or
+                `months=["2023-12"]`.
+
+        Returns:
+            The figure; save it with `fig.savefig("file.png")`.
+        """
+        from alliance_sim.plotting import plot
+
+        return plot(self, kind, **options)
+
     def save(self, out: str | Path, *, fmt: str = "parquet", overwrite: bool = False) -> Path:
         """Write the result folder atomically.
 
@@ -194,7 +209,9 @@ def git_commit(start: Path | None = None) -> str | None:
 # --- Building tables from traces -----------------------------------------------------
 
 
-def member_table(trace_members: dict[str, np.ndarray], members: list[str], months: list[str], replicate: int) -> pd.DataFrame:
+def member_table(
+    trace_members: dict[str, np.ndarray], members: list[str], months: list[str], replicate: int
+) -> pd.DataFrame:
     """Long table of one run's trace: one row per month and member."""
     steps, m = trace_members["status"].shape
     data: dict[str, Any] = {
@@ -209,9 +226,11 @@ def member_table(trace_members: dict[str, np.ndarray], members: list[str], month
     return pd.DataFrame(data)
 
 
-def alliance_table(status: np.ndarray, war_load: np.ndarray, trust: np.ndarray, months: list[str], replicate: int) -> pd.DataFrame:
+def alliance_table(
+    status: np.ndarray, war_load: np.ndarray, trust: np.ndarray, months: list[str], replicate: int
+) -> pd.DataFrame:
     """One run's per-month alliance metrics."""
-    steps, m = status.shape
+    steps = status.shape[0]
     with np.errstate(invalid="ignore"):
         mean_trust = np.nanmean(trust, axis=1)
     return pd.DataFrame(
@@ -229,7 +248,9 @@ def alliance_table(status: np.ndarray, war_load: np.ndarray, trust: np.ndarray, 
     )
 
 
-def run_table(status: np.ndarray, trust: np.ndarray, members: list[str], months: list[str], replicate: int, seed: int) -> pd.DataFrame:
+def run_table(
+    status: np.ndarray, trust: np.ndarray, members: list[str], months: list[str], replicate: int, seed: int
+) -> pd.DataFrame:
     """One run's outcome per member: final status, first steps disengaged and withdrawn."""
     steps = status.shape[0] - 1
     rows = []

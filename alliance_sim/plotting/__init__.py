@@ -1,0 +1,133 @@
+"""Figures from results: one function per kind, each returning a matplotlib `Figure`.
+
+Kinds for a run (`RunResult`):
+
+- `trajectories`: trust in the hegemon and pressure to leave, per member: the median
+  across replicates with 50% and 90% bands, scripted events marked on a calendar axis.
+- `status`: with one replicate (or `replicate=r`), a bar per member coloured by status;
+  with many, the share of replicates in each status by month, stacked.
+- `probabilities`: each member's probability of disengaging and of withdrawing within
+  the horizon, with 95% Wilson intervals (`alliance_sim.analysis.defection_table`).
+- `survival`: Kaplan-Meier curves of staying engaged and of staying a member, with 95%
+  Greenwood intervals (`alliance_sim.analysis.kaplan_meier`).
+- `trust`: the trust matrix (observer's trust in each ally, mean across replicates) as
+  heatmaps at chosen months; needs the `trust` table (`outputs.trust_matrix: true`).
+
+Kinds for a sweep (`SweepResult`): `heatmap` (one member's defection probability over
+two swept parameters) and `sensitivity` (sensitivity indices with their intervals).
+`compare_figure` sets several runs side by side (baseline against what-ifs).
+
+Style: one colour per member in every figure (Okabe-Ito, colour-blind-safe: the hegemon
+black, the others in scenario order), titles naming the scenario and the number of
+replicates, calendar months on time axes, fonts sized for slides. A state recorded at
+step s (the end of month s - 1) is drawn at the first day of month s; a scripted event
+is drawn at the middle of its month. Figures are built as `Figure` objects on the Agg
+canvas, never through `matplotlib.pyplot`, so figures can be made from several threads.
+
+Modules: `style` (colours, fonts, layout), `scenario` (names, members, colours of a
+result), `timeline` (calendar axes, scripted events), `runs` (trajectories, status),
+`defection` (probabilities, survival), `trust` (the trust matrix), `sweeps` (heatmap,
+sensitivity), `compare` (`compare_figure`) and `standard` (`plot`, the standard set,
+`load_results`, `save_figure`). Everything public is importable from `alliance_sim.plotting`.
+"""
+
+from alliance_sim.plotting.compare import MARKERS, compare_figure
+from alliance_sim.plotting.defection import probabilities_figure, survival_figure
+from alliance_sim.plotting.runs import quantile_bands, status_figure, status_shares, trajectories_figure
+from alliance_sim.plotting.scenario import (
+    colours_of,
+    display_name,
+    hegemon,
+    member_colours,
+    member_order,
+    scenario_name,
+    scenario_of,
+)
+from alliance_sim.plotting.standard import (
+    FORMATS,
+    KINDS,
+    RUN_KINDS,
+    SWEEP_KINDS,
+    figure_bytes,
+    is_sweep,
+    load_results,
+    plot,
+    save_figure,
+    save_standard_figures,
+    standard_figures,
+    standard_kinds,
+)
+from alliance_sim.plotting.style import (
+    EVENT_COLOUR,
+    FONT,
+    HEGEMON_COLOUR,
+    LEGEND_ROW,
+    OKABE_ITO,
+    PROBABILITY_CMAP,
+    QUANTITY_LABELS,
+    SMALL,
+    STATUS_COLOURS,
+    STATUS_ORDER,
+    STRIP_ROW,
+    TITLE,
+    TRUST_CMAP,
+    WIDTH,
+)
+from alliance_sim.plotting.sweeps import INDEX_LABELS, heatmap_cells, heatmap_figure, sensitivity_figure
+from alliance_sim.plotting.timeline import event_clusters, event_label, month_middle, scripted_events, step_dates
+from alliance_sim.plotting.trust import trust_figure, trust_matrix
+
+__all__ = [
+    "EVENT_COLOUR",
+    "FONT",
+    "FORMATS",
+    "HEGEMON_COLOUR",
+    "INDEX_LABELS",
+    "KINDS",
+    "LEGEND_ROW",
+    "MARKERS",
+    "OKABE_ITO",
+    "PROBABILITY_CMAP",
+    "QUANTITY_LABELS",
+    "RUN_KINDS",
+    "SMALL",
+    "STATUS_COLOURS",
+    "STATUS_ORDER",
+    "STRIP_ROW",
+    "SWEEP_KINDS",
+    "TITLE",
+    "TRUST_CMAP",
+    "WIDTH",
+    "colours_of",
+    "compare_figure",
+    "display_name",
+    "event_clusters",
+    "event_label",
+    "figure_bytes",
+    "heatmap_cells",
+    "heatmap_figure",
+    "hegemon",
+    "is_sweep",
+    "load_results",
+    "member_colours",
+    "member_order",
+    "month_middle",
+    "plot",
+    "probabilities_figure",
+    "quantile_bands",
+    "save_figure",
+    "save_standard_figures",
+    "scenario_name",
+    "scenario_of",
+    "scripted_events",
+    "sensitivity_figure",
+    "standard_figures",
+    "standard_kinds",
+    "status_figure",
+    "status_shares",
+    "step_dates",
+    "survival_figure",
+    "trajectories_figure",
+    "trust_figure",
+    "trust_matrix",
+]

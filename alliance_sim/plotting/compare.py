@@ -1,0 +1,102 @@
+"""Scenarios side by side: a baseline's defection probabilities against what-ifs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from alliance_sim.analysis import defection_table
+from alliance_sim.errors import InputError
+from alliance_sim.plotting.scenario import (
+    _horizon_text,
+    _shown_members,
+    colours_of,
+    display_name,
+    member_order,
+    scenario_name,
+)
+from alliance_sim.plotting.style import FONT, SMALL, _colour_labels, _new_figure, _style, _title
+
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+
+
+def compare_figure(
+    results: Sequence[Any], labels: Sequence[str] | None = None, *, members: Sequence[str] | None = None
+) -> Figure:
+    """Scenarios side by side: each member's defection probabilities in each scenario.
+
+    The first result is the baseline (filled markers); the others are what-ifs (open
+    markers, one shape each). Members keep their colours.
+
+    Args:
+        results: Two or more `RunResult`s, the baseline first.
+        labels: Names of the scenarios (default: their scenario names).
+        members: Members to show (default: all but the baseline's hegemon).
+    """
+    if len(results) < 1:
+        raise InputError("compare needs at least one result")
+    labels = list(labels) if labels else [scenario_name(r) for r in results]
+    if len(labels) != len(results):
+        raise InputError(f"{len(labels)} labels for {len(results)} results", field="labels")
+    base = results[0]
+    shown = _shown_members(base, members)
+    colours = colours_of(base)
+    tables = [defection_table(r.runs, member_order(r)).set_index("member") for r in results]
+    k = len(results)
+    fig = _new_figure(2.8 + 0.45 * len(shown) * max(k, 2) ** 0.8)
+    axes = fig.subplots(1, 2, sharey=True)
+    offsets = (np.arange(k) - (k - 1) / 2) * min(0.7 / max(k, 1), 0.22)
+    for ax, what in zip(axes, ("disengaged", "withdrawn"), strict=True):
+        _style(ax)
+        for y, member in enumerate(shown):
+            for s, table in enumerate(tables):
+                if member not in table.index:
+                    continue
+                row = table.loc[member]
+                p, low, high = row[f"p_{what}"], row[f"p_{what}_low"], row[f"p_{what}_high"]
+                ax.errorbar(
+                    [p],
+                    [y + offsets[s]],
+                    xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
+                    fmt=MARKERS[s % len(MARKERS)],
+                    color=colours[member],
+                    markerfacecolor=colours[member] if s == 0 else "white",
+                    markeredgewidth=1.8,
+                    markersize=8,
+                    elinewidth=2.0,
+                    capsize=3,
+                    gid=f"p:{what}:{member}:{s}",
+                )
+        for y in range(len(shown) - 1):
+            ax.axhline(y + 0.5, color="#DDDDDD", linewidth=0.8)
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_xticks(np.linspace(0, 1, 6))
+        ax.set_title(f"P({what} within {_horizon_text(base)})", fontsize=FONT, fontweight="bold")
+        ax.set_xlabel("probability (95% Wilson interval)", fontsize=FONT)
+    axes[0].set_yticks(range(len(shown)), [display_name(base, m) for m in shown], fontsize=FONT)
+    _colour_labels(axes[0].get_yticklabels(), shown, colours)
+    axes[0].set_ylim(len(shown) - 0.5, -0.5)
+    handles = [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=MARKERS[s % len(MARKERS)],
+            markersize=9,
+            color="#333333",
+            markerfacecolor="#333333" if s == 0 else "white",
+            markeredgewidth=1.8,
+            label=f"{label} ({results[s].replicates} replicates)",
+        )
+        for s, label in enumerate(labels)
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(k, 3), fontsize=SMALL, frameon=False)
+    subtitle = " against ".join([labels[0], ", ".join(labels[1:])]) if k > 1 else labels[0]
+    _title(
+        fig, "Probability of defection: baseline against what-ifs" if k > 1 else "Probability of defection", subtitle
+    )
+    return fig

@@ -1,0 +1,157 @@
+"""Run figures of defection: each member's probabilities and its Kaplan-Meier survival."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from alliance_sim.analysis import defection_table, kaplan_meier
+from alliance_sim.plotting.scenario import (
+    _hegemon_note,
+    _run_subtitle,
+    _shown_members,
+    colours_of,
+    display_name,
+    member_order,
+)
+from alliance_sim.plotting.style import (
+    FONT,
+    LEGEND_ROW,
+    SMALL,
+    STRIP_ROW,
+    WIDTH,
+    _colour_labels,
+    _legend_row,
+    _new_figure,
+    _style,
+    _title,
+)
+from alliance_sim.plotting.timeline import (
+    _date_axis,
+    _event_key,
+    _event_strip,
+    _mark_events,
+    _start,
+    _time_figure_height,
+    _time_limits,
+    scripted_events,
+    step_dates,
+)
+
+
+def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -> Figure:
+    """Each member's probability of disengaging and of withdrawing, with 95% Wilson intervals.
+
+    Args:
+        result: A `RunResult`.
+        members: Members to show (default: all but the hegemon).
+    """
+    shown = _shown_members(result, members)
+    table = defection_table(result.runs, member_order(result)).set_index("member").loc[shown]
+    colours = colours_of(result)
+    fig = _new_figure(2.4 + 0.62 * len(shown))
+    axes = fig.subplots(1, 2, sharey=True)
+    steps = (result.manifest or {}).get("steps") or int(result.runs["steps"].max())
+    for ax, what in zip(axes, ("disengaged", "withdrawn"), strict=True):
+        _style(ax)
+        for y, member in enumerate(shown):
+            row = table.loc[member]
+            p, low, high = row[f"p_{what}"], row[f"p_{what}_low"], row[f"p_{what}_high"]
+            ax.errorbar(
+                [p],
+                [y],
+                xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
+                fmt="o",
+                color=colours[member],
+                markersize=9,
+                elinewidth=2.4,
+                capsize=5,
+                gid=f"p:{what}:{member}",
+            )
+            ax.annotate(
+                f"{p:.2f} [{low:.2f}–{high:.2f}]",
+                (high, y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=SMALL,
+            )
+        ax.set_xlim(-0.03, 1.3)
+        ax.set_xticks(np.linspace(0, 1, 6))
+        ax.set_title(f"P({what} within {steps} months)", fontsize=FONT, fontweight="bold")
+        ax.set_xlabel("probability (95% Wilson interval)", fontsize=FONT)
+    axes[0].set_yticks(range(len(shown)), [display_name(result, m) for m in shown], fontsize=FONT)
+    _colour_labels(axes[0].get_yticklabels(), shown, colours)
+    axes[0].set_ylim(len(shown) - 0.5, -0.5)
+    _title(fig, "Probability of defection by member", _run_subtitle(result, _hegemon_note(result, members)))
+    return fig
+
+
+def survival_figure(result: Any, *, members: Sequence[str] | None = None) -> Figure:
+    """Kaplan-Meier survival per member: still engaged, and still a member.
+
+    Args:
+        result: A `RunResult`.
+        members: Members to show (default: all but the hegemon).
+    """
+    shown = _shown_members(result, members)
+    colours = colours_of(result)
+    entries = scripted_events(result)
+    start = _start(result)
+    xlim = _time_limits(result)
+    heights = [LEGEND_ROW, STRIP_ROW, 4.2]
+    fig = _new_figure(_time_figure_height(heights, entries))
+    grid = fig.add_gridspec(3, 2, height_ratios=heights)
+    titles = {"disengaged": "Still engaged (not yet disengaged)", "withdrawn": "Still a member (not yet withdrawn)"}
+    first = None
+    for c, event in enumerate(("disengaged", "withdrawn")):
+        strip = fig.add_subplot(grid[1, c])
+        _event_strip(strip, entries, xlim, 0.4 * WIDTH)
+        strip.set_title(titles[event], fontsize=FONT, fontweight="bold")
+        ax = fig.add_subplot(grid[2, c], sharex=strip, sharey=first)
+        first = first or ax
+        _style(ax)
+        curves = kaplan_meier(result.runs, event=event)
+        never = [display_name(result, m) for m in shown if (curves.loc[curves["member"] == m, "survival"] >= 1.0).all()]
+        if never:
+            # Curves that stay at 1 hide one another: name them.
+            ax.set_xlabel(f"never {event} in any replicate: {', '.join(never)}", fontsize=SMALL, color="#333333")
+        for member in shown:
+            part = curves[curves["member"] == member].sort_values("step")
+            x = step_dates(start, part["step"].to_numpy())
+            ax.fill_between(
+                x,
+                part["low"],
+                part["high"],
+                step="post",
+                color=colours[member],
+                alpha=0.15,
+                linewidth=0,
+                gid=f"km-band:{event}:{member}",
+            )
+            ax.step(
+                x,
+                part["survival"],
+                where="post",
+                color=colours[member],
+                linewidth=2.2,
+                label=display_name(result, member),
+                gid=f"km:{event}:{member}",
+            )
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("share of replicates" if c == 0 else "", fontsize=FONT)
+        _mark_events([ax], entries)
+    for ax in fig.axes:
+        if ax.axison:
+            _date_axis(ax)
+    handles = [Line2D([], [], color=colours[m], linewidth=2.5, label=display_name(result, m)) for m in shown]
+    handles.append(Patch(color="#333333", alpha=0.2, label="95% interval"))
+    _legend_row(fig.add_subplot(grid[0, :]), handles)
+    _event_key(fig, entries)
+    _title(fig, "Survival of membership (Kaplan-Meier)", _run_subtitle(result, _hegemon_note(result, members)))
+    return fig
