@@ -75,9 +75,7 @@ def test_the_real_ledger_matches_the_baseline_scenario(ledger: ev.Ledger, scenar
     ev.check_against(ledger, scenario, name=str(SCENARIO))
 
 
-def test_every_actor_of_the_scenario_appears_in_the_evidence(
-    ledger: ev.Ledger, scenario: dict[str, Any]
-) -> None:
+def test_every_actor_of_the_scenario_appears_in_the_evidence(ledger: ev.Ledger, scenario: dict[str, Any]) -> None:
     named = {actor for item in ledger.items for actor in item.actors}
     outside = {k for k, a in scenario["actors"].items() if a.get("kind") == "outside"}
     assert outside == {"azerbaijan", "turkey", "china", "west"}
@@ -211,9 +209,7 @@ def item(
     if quote is not None:
         data["quote"] = quote
     data.update({"date": "2022-09", "actors": list(actors)})
-    data["claims"] = claims or [
-        {"param": "actors.armenia.trust_prior", "direction": "down", "strength": "moderate"}
-    ]
+    data["claims"] = claims or [{"param": "actors.armenia.trust_prior", "direction": "down", "strength": "moderate"}]
     return data
 
 
@@ -545,7 +541,5 @@ def test_find_ledger_walks_up_and_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_actor_fields_come_from_config() -> None:
-    assert set(ev.ACTOR_FIELDS) == {
-        f for f in ActorConfig.model_fields if f not in ("name", "kind", "relations")
-    }
+    assert set(ev.ACTOR_FIELDS) == {f for f in ActorConfig.model_fields if f not in ("name", "kind", "relations")}
     assert set(ev.MEMBER_ONLY_FIELDS) == set(MEMBER_FIELDS) - {"capacity"}
