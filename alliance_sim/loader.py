@@ -74,6 +74,8 @@ class LoadedScenario:
         calibration: Provenance of each calibrated parameter, by path.
         event_evidence: Evidence ids behind each scripted event, by event id.
         ledger: Path of the evidence ledger, if any.
+        evidence: The evidence items (`alliance_sim.evidence.EvidenceItem`) cited by the
+            calibration and the scripted events, by id.
     """
 
     config: ScenarioConfig
@@ -83,11 +85,19 @@ class LoadedScenario:
     calibration: dict[str, Provenance] = field(default_factory=dict)
     event_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ledger: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     @property
     def scenario_hash(self) -> str:
         """SHA-256 of the validated scenario (canonical JSON), the first 16 hex digits."""
         return config_hash(self.config)
+
+
+def _cited(calibration: dict[str, Provenance], support: dict[str, tuple[str, ...]]) -> list[str]:
+    """Evidence ids cited by calibrated values and scripted events, in first-cited order."""
+    ids = [i for p in calibration.values() for i in p.evidence]
+    ids += [i for evidence in support.values() for i in evidence]
+    return list(dict.fromkeys(ids))
 
 
 def config_hash(config: ScenarioConfig) -> str:
@@ -342,7 +352,7 @@ def _apply_calibration(
         origins[(*found, *parts[len(found) :])] = (str(layer.ledger), None, None)
         provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, True)
     support = {path.removeprefix("events."): ids for path, ids in evidence.event_support(ledger).items()}
-    return provenance, support
+    return provenance, support, {item.id: item for item in ledger.items}
 
 
 # --- Validation ----------------------------------------------------------------------
@@ -403,8 +413,9 @@ def load(
     applied = _apply_overrides(layer.data, overrides, origins)
     calibration: dict[str, Provenance] = {}
     support: dict[str, tuple[str, ...]] = {}
+    items: dict[str, Any] = {}
     if layer.ledger is not None:
-        calibration, support = _apply_calibration(layer, origins)
+        calibration, support, items = _apply_calibration(layer, origins)
     try:
         config = ScenarioConfig.model_validate(layer.data)
     except ValidationError as exc:
@@ -417,6 +428,7 @@ def load(
         calibration=calibration,
         event_evidence=support,
         ledger=str(layer.ledger) if layer.ledger else None,
+        evidence={key: items[key] for key in _cited(calibration, support) if key in items},
     )
 
 

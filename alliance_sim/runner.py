@@ -137,6 +137,16 @@ def run(
             for path, p in loaded.calibration.items()
         },
         "event_evidence": {k: list(v) for k, v in loaded.event_evidence.items()},
+        "evidence": {
+            key: {
+                "source": item.source,
+                "quote": item.quote,
+                "date": item.date,
+                "actors": list(item.actors),
+                "note": item.note,
+            }
+            for key, item in loaded.evidence.items()
+        },
     }
     return RunResult(
         members=pd.concat(members, ignore_index=True),

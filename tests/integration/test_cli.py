@@ -234,3 +234,14 @@ def test_altered_quote_stops_the_run_with_its_location(cli, tmp_path):
     assert result.output.startswith(f"error: {ledger}:{line}:")
     assert ".quote: the quote of item 'armenia-request-observers' is not in 000_cc5006feb213a431.txt" in result.output
     assert not out.exists()
+
+
+def test_manifest_carries_the_quotes_it_cites(cli, csto_path, tmp_path):
+    out = tmp_path / "csto"
+    assert cli("run", csto_path, "-n", "2", "--steps", "3", "--out", out, "-q").exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    cited = {i for entry in manifest["calibration"].values() for i in entry["evidence"]}
+    cited |= {i for ids in manifest["event_evidence"].values() for i in ids}
+    assert cited and cited <= set(manifest["evidence"])
+    item = manifest["evidence"]["russia-did-not-budge"]
+    assert item["quote"] == "Russia did not budge then either." and item["source"].endswith(".txt")
