@@ -99,7 +99,7 @@ class MemberState(mesa.Agent):
     def weigh_membership(self) -> None:
         """Compare the value of staying with the value of leaving and update the pressure."""
         world, state = self.model.world, self.model.state
-        net = phases.weigh_membership(world, state, self.index)
+        net = phases.weigh_membership(world, state, self.index, self.model.survey)
         phases.update_pressure(world, state, self.index, net)
 
     def reconsider_status(self) -> None:

@@ -27,6 +27,7 @@ from alliance_sim.world import (
     play_events,
     reconsider_status,
     relax,
+    survey,
     update_pressure,
     weigh_membership,
 )
@@ -61,7 +62,7 @@ def run_ensemble(config: ScenarioConfig | World, seeds: Sequence[int]) -> Trace:
     for t in range(world.steps):
         relax(world, state)
         play_events(world, state, t, draws[t], answer)
-        net = weigh_membership(world, state, everyone)
+        net = weigh_membership(world, state, everyone, survey(world, state))
         update_pressure(world, state, everyone, net)
         reconsider_status(world, state, everyone, draws[t, :, : world.m])
         trace.record(world, state, t + 1)

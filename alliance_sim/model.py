@@ -22,7 +22,7 @@ from alliance_sim.config import ScenarioConfig
 from alliance_sim.events import Event, Request
 from alliance_sim.loader import load_scenario, with_overrides
 from alliance_sim.randomness import SeedLike, random_block, seed_to_int
-from alliance_sim.world import Trace, compile_world, initial_state, play_events, relax
+from alliance_sim.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
 
 
 class AllianceModel(mesa.Model):
@@ -77,6 +77,7 @@ class AllianceModel(mesa.Model):
             else:
                 self.outsiders.append(OutsideActor(self, actor_id, index, params))
         self.state = initial_state(self.world)
+        self.survey: Survey = survey(self.world, self.state)
         self.trace = Trace.empty(self.world)
         self.trace.record(self.world, self.state, 0)
         self.event_log: list[dict[str, Any]] = []
@@ -163,6 +164,7 @@ class AllianceModel(mesa.Model):
         t = self.steps - 1
         relax(self.world, self.state)
         play_events(self.world, self.state, t, self.draws[t], self._answer, self._log_event)
+        self.survey = survey(self.world, self.state)
         for agent in self.members:
             agent.weigh_membership()
         for agent in self.members:

@@ -313,7 +313,26 @@ def available_capacity(world: World, state: State) -> np.ndarray:
     return world.capacity[: world.m] * (1.0 - load)
 
 
-def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
+@dataclass(frozen=True)
+class Survey:
+    """What every member sees alike when it weighs membership in a month.
+
+    Attributes:
+        contribution: Each member's effective capacity if active, else 0, (..., m).
+        departed: For each member, the share of the others who left, (..., m).
+    """
+
+    contribution: np.ndarray
+    departed: np.ndarray
+
+
+def survey(world: World, state: State) -> Survey:
+    """Phase 4 (start): the quantities all members share, computed once for the month."""
+    departed = dyn.departed_share(state.status[..., None, :], world.others)
+    return Survey(contribution=contributions(world, state), departed=departed)
+
+
+def weigh_membership(world: World, state: State, rows: Rows, shared: Survey | None = None) -> np.ndarray:
     """Phase 4 for the members in `rows`: threats, credibility, values; returns net value.
 
     Also stores the values, credibility and largest threat in `state` for the record.
@@ -322,15 +341,17 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
         world: The compiled scenario.
         state: The state, read and written.
         rows: One member index, or `slice(None)` for all members.
+        shared: This month's `survey` (computed here when not given).
 
     Returns:
         Net value of leaving, V_leave - V_stay, for those rows.
     """
     params = world.config.model
     value = params.value
+    shared = shared if shared is not None else survey(world, state)
     threats = dyn.threat(world.ratio[rows], world.proximity[rows], world.offense, state.intent[..., rows, :])
     trust_row = dyn.trust(state.alpha[..., rows, :], state.beta[..., rows, :])
-    contribution = contributions(world, state)
+    contribution = shared.contribution
     if isinstance(rows, slice):
         contribution = contribution[..., None, :]
     others = world.others[rows]
@@ -357,7 +378,7 @@ def weigh_membership(world: World, state: State, rows: Rows) -> np.ndarray:
         value.domestic,
         value.sovereignty,
     )
-    departed = dyn.departed_share(state.status if isinstance(rows, int) else state.status[..., None, :], others)
+    departed = shared.departed[..., rows]
     option = dyn.outside_option(world.outside_option[rows], state.offers[..., rows], departed, params.shocks.contagion)
     coercion = world.capacity[world.hegemon]
     leave = dyn.value_of_leaving(
