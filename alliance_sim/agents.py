@@ -29,7 +29,21 @@ ANSWER_NAMES = ("refused", "token", "full")
 """Answer levels as words, index = level."""
 
 
-class MemberState(mesa.Agent):
+class _Actor(mesa.Agent):
+    """What members and outside actors have in common: an id, a name, a place on the actor axis."""
+
+    model: AllianceModel
+
+    def __init__(self, model: AllianceModel, actor_id: str, index: int, params: ActorConfig) -> None:
+        """Create the actor and register it with the model."""
+        super().__init__(model)
+        self.actor_id = actor_id
+        self.name = params.name
+        self.index = index
+        self.params = params
+
+
+class MemberState(_Actor):
     """A member state of the alliance.
 
     It answers allies' requests for help, weighs the value of staying against the
@@ -42,16 +56,6 @@ class MemberState(mesa.Agent):
         index: Row of this member in the model's state arrays.
         params: The member's configured parameters.
     """
-
-    model: AllianceModel
-
-    def __init__(self, model: AllianceModel, actor_id: str, index: int, params: ActorConfig) -> None:
-        """Create the member and register it with the model."""
-        super().__init__(model)
-        self.actor_id = actor_id
-        self.name = params.name
-        self.index = index
-        self.params = params
 
     @property
     def is_hegemon(self) -> bool:
@@ -112,7 +116,7 @@ class MemberState(mesa.Agent):
             self.model.log_status_change(self, before, after)
 
 
-class OutsideActor(mesa.Agent):
+class OutsideActor(_Actor):
     """A state or organisation outside the alliance: an attacker, a patron, a rival.
 
     Its actions are the events that name it as their source (attacks, offers).
@@ -123,14 +127,6 @@ class OutsideActor(mesa.Agent):
         index: Column of this actor in the model's actor axis.
         params: The actor's configured parameters.
     """
-
-    def __init__(self, model: AllianceModel, actor_id: str, index: int, params: ActorConfig) -> None:
-        """Create the actor and register it with the model."""
-        super().__init__(model)
-        self.actor_id = actor_id
-        self.name = params.name
-        self.index = index
-        self.params = params
 
     def hostility_toward(self, member: MemberState) -> float:
         """Hostility this actor currently shows toward `member`."""

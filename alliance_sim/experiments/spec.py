@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from alliance_sim.config import ScenarioConfig
 from alliance_sim.errors import InputError
 from alliance_sim.loader import LoadedScenario, config_hash, load, with_overrides
+from alliance_sim.world import TRACED
 from alliance_sim.yamlio import Positions, read_yaml
 
 if TYPE_CHECKING:
@@ -61,18 +62,7 @@ ALLIANCE_OUTCOMES = ("cohesion", "min_cohesion", "war_load")
 DEFAULT_OUTCOMES = ("status", "disengaged", "withdrawn", "min_trust_in_hegemon", "cohesion")
 """Recorded when the spec names none."""
 
-TIMESERIES_QUANTITIES = (
-    "status",
-    "pressure",
-    "trust_in_hegemon",
-    "credibility",
-    "value_stay",
-    "value_leave",
-    "grievance",
-    "max_threat",
-    "protest",
-    "offers",
-)
+TIMESERIES_QUANTITIES = TRACED
 """Per-member quantities a time series can keep (the traced quantities of a run)."""
 
 _TOP_LEVEL = {
