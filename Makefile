@@ -48,7 +48,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/alliance-sim run scenarios/csto_2022.yaml --replicates $(REPLICATES) --seed $(SEED) --out results/baseline --plot
+	$(VENV)/bin/alliance-sim run scenarios/csto_2022.yaml --replicates $(REPLICATES) --seed $(SEED) --out results/baseline --plot --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q

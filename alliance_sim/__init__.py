@@ -5,6 +5,7 @@ The Python entry points:
 - `load_scenario(path, overrides)` -> `ScenarioConfig`
 - `AllianceModel(scenario, rng=seed)`: one Mesa run, step by step
 - `run(config, seed=..., replicates=...)` -> `RunResult`
+- `sweep(load_sweep_spec(path), executor=...)` -> `SweepResult`
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,7 +20,7 @@ from alliance_sim.loader import load_scenario
 
 
 def __getattr__(name: str) -> object:
-    """Import `AllianceModel`, `run` and `RunResult` on first use (they import Mesa)."""
+    """Import the engines, results and sweeps on first use (they import Mesa)."""
     if name == "AllianceModel":
         from alliance_sim.model import AllianceModel
 
@@ -32,7 +33,21 @@ def __getattr__(name: str) -> object:
         from alliance_sim.results import RunResult
 
         return RunResult
+    if name in ("sweep", "SweepResult", "load_sweep_spec"):
+        from alliance_sim import experiments
+
+        return getattr(experiments, name)
     raise AttributeError(f"module 'alliance_sim' has no attribute {name!r}")
 
 
-__all__ = ["AllianceModel", "RunResult", "ScenarioConfig", "__version__", "load_scenario", "run"]
+__all__ = [
+    "AllianceModel",
+    "RunResult",
+    "ScenarioConfig",
+    "SweepResult",
+    "__version__",
+    "load_scenario",
+    "load_sweep_spec",
+    "run",
+    "sweep",
+]

@@ -34,8 +34,9 @@ def wilson(successes: int | np.ndarray, trials: int | np.ndarray, z: float = Z95
         denom = 1.0 + z * z / n
         centre = (p + z * z / (2.0 * n)) / denom
         half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
-        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
-        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
+        # exact bounds at the extremes (no rounding residue such as 1e-19 for k = 0)
+        low = np.where((n > 0) & (k > 0), np.clip(centre - half, 0.0, 1.0), 0.0)
+        high = np.where((n > 0) & (k < n), np.clip(centre + half, 0.0, 1.0), 1.0)
     return low, high
 
 

@@ -117,7 +117,7 @@ def plot(
     out: Path | None,
     dpi: int,
 ) -> None:
-    r"""Draw figures from a results FOLDER (a run or a sweep) and print the files written.
+    """Draw figures from a results FOLDER (a run or a sweep) and print the files written.
 
     \b
     Kinds of a run:   trajectories, status, probabilities, survival, trust
@@ -187,7 +187,7 @@ def plot(
 @click.option("--dpi", type=click.IntRange(30, 600), default=150, show_default=True, help="Resolution of PNG files.")
 @_input_errors
 def compare(folders: tuple[Path, ...], out: Path, labels: tuple[str, ...], members: tuple[str, ...], dpi: int) -> None:
-    r"""Set run FOLDERS side by side: the baseline first, then the what-ifs.
+    """Set run FOLDERS side by side: the baseline first, then the what-ifs.
 
     Each member's probabilities of disengaging and of withdrawing, with 95% intervals,
     one marker per scenario.
@@ -227,7 +227,7 @@ def compare(folders: tuple[Path, ...], out: Path, labels: tuple[str, ...], membe
 )
 @_input_errors
 def report(folder: Path, out: Path | None, ledger: Path | None) -> None:
-    r"""Write a self-contained HTML report of a results FOLDER (a run or a sweep).
+    """Write a self-contained HTML report of a results FOLDER (a run or a sweep).
 
     One file with the figures embedded, the summary tables, the scenario as run, the
     evidence quotes behind each calibrated parameter and the provenance; it opens in

@@ -82,7 +82,7 @@ def sweep(
       alliance-sim sweep scenarios/sweeps/sobol_csto.yaml --workers 2 --out results/sobol
       alliance-sim sweep SPEC --dask local
       alliance-sim sweep SPEC --out results/sweep1 --resume
-    """  # noqa: D301 - click's \b keeps the examples unwrapped
+    """
     from alliance_sim.experiments.executors import make_executor
     from alliance_sim.experiments.spec import load_sweep_spec
     from alliance_sim.experiments.sweep import sweep as run_sweep

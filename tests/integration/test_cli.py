@@ -245,3 +245,26 @@ def test_manifest_carries_the_quotes_it_cites(cli, csto_path, tmp_path):
     assert cited and cited <= set(manifest["evidence"])
     item = manifest["evidence"]["russia-did-not-budge"]
     assert item["quote"] == "Russia did not budge then either." and item["source"].endswith(".txt")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "x.yaml", "-n", "0"], "error: Invalid value for '-n' / '--replicates': 0 is not in the range"),
+        (["run"], "error: Missing argument 'SCENARIO'. (see 'python -m alliance_sim run --help')"),
+        (["frobnicate"], "error: No such command 'frobnicate'. (see 'python -m alliance_sim --help')"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args, message):
+    done = subprocess.run([sys.executable, "-m", "alliance_sim", *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_top_level_python_api():
+    import alliance_sim
+
+    for name in ("load_scenario", "AllianceModel", "run", "RunResult", "sweep", "SweepResult", "load_sweep_spec"):
+        assert callable(getattr(alliance_sim, name)), name
+    with pytest.raises(AttributeError):
+        alliance_sim.nothing_here  # noqa: B018
