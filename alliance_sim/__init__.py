@@ -33,10 +33,18 @@ def __getattr__(name: str) -> object:
         from alliance_sim.results import RunResult
 
         return RunResult
-    if name in ("sweep", "SweepResult", "load_sweep_spec"):
-        from alliance_sim import experiments
+    if name == "sweep":
+        from alliance_sim.experiments.driver import sweep
 
-        return getattr(experiments, name)
+        return sweep
+    if name == "SweepResult":
+        from alliance_sim.experiments.results import SweepResult
+
+        return SweepResult
+    if name == "load_sweep_spec":
+        from alliance_sim.experiments.spec import load_sweep_spec
+
+        return load_sweep_spec
     raise AttributeError(f"module 'alliance_sim' has no attribute {name!r}")
 
 

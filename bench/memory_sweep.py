@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
-from alliance_sim.experiments.sweep import sweep
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,7 +10,7 @@ The Python entry points:
 
 Modules: `spec` (the YAML format), `designs` (grid, Monte Carlo, Latin hypercube, Sobol,
 Morris), `seeds` (one seed per run), `executors`, `outcomes` (what each run keeps),
-`storage` (the folder and its Parquet parts), `sweep` (the driver and the worker's task),
+`storage` (the folder and its Parquet parts), `driver` (`sweep` and the worker's task),
 `results` (`SweepResult`), `cli` (`alliance-sim sweep` and `alliance-sim analyze`).
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 _EXPORTS = {
     "load_sweep_spec": "alliance_sim.experiments.spec",
     "SweepSpec": "alliance_sim.experiments.spec",
-    "sweep": "alliance_sim.experiments.sweep",
+    "sweep": "alliance_sim.experiments.driver",
     "SweepResult": "alliance_sim.experiments.results",
     "SerialExecutor": "alliance_sim.experiments.executors",
     "ProcessExecutor": "alliance_sim.experiments.executors",

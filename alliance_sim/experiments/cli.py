@@ -83,9 +83,9 @@ def sweep(
       alliance-sim sweep SPEC --dask local
       alliance-sim sweep SPEC --out results/sweep1 --resume
     """
+    from alliance_sim.experiments.driver import sweep as run_sweep
     from alliance_sim.experiments.executors import make_executor
     from alliance_sim.experiments.spec import load_sweep_spec
-    from alliance_sim.experiments.sweep import sweep as run_sweep
 
     loaded = load_sweep_spec(spec)
     if resume and overwrite:

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from alliance_sim.cli import main
+from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
 from alliance_sim.experiments.results import SweepResult
 from alliance_sim.experiments.storage import SweepStore
-from alliance_sim.experiments.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 PACT = ROOT / "tests" / "fixtures" / "sweeps" / "pact.yaml"

@@ -16,9 +16,9 @@ from alliance_sim.analysis import (
     sobol_indices,
 )
 from alliance_sim.experiments.designs import morris_sample, sobol_sample
+from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
 from alliance_sim.experiments.results import SENSITIVITY_COLUMNS, SweepResult
-from alliance_sim.experiments.sweep import sweep
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
 

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from alliance_sim.errors import InputError
-from alliance_sim.experiments import sweep as sweep_module
+from alliance_sim.experiments import driver as sweep_module
+from alliance_sim.experiments.driver import plan_chunks, sweep
 from alliance_sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from alliance_sim.experiments.results import SweepResult
 from alliance_sim.experiments.seeds import run_seed
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore
-from alliance_sim.experiments.sweep import plan_chunks, sweep
 from alliance_sim.loader import with_overrides
 from alliance_sim.model import AllianceModel
 from alliance_sim.results import run_table

@@ -119,8 +119,8 @@ def fake_sweep(kind: str = "grid") -> FakeSweep:
 @pytest.fixture(scope="module")
 def real_sweeps(tmp_path_factory):
     """Real sweeps of the sweep fixtures: a grid and a Morris design."""
+    from alliance_sim.experiments.driver import sweep
     from alliance_sim.experiments.executors import SerialExecutor
-    from alliance_sim.experiments.sweep import sweep
 
     out = tmp_path_factory.mktemp("sweeps")
     return {
