@@ -15,8 +15,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from alliance_sim.config import ScenarioConfig
-from alliance_sim.loader import load_scenario
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.loader import load_scenario
 
 
 def __getattr__(name: str) -> object:
@@ -26,11 +26,11 @@ def __getattr__(name: str) -> object:
 
         return AllianceModel
     if name == "run":
-        from alliance_sim.runner import run
+        from alliance_sim.runs.pipeline import run
 
         return run
     if name == "RunResult":
-        from alliance_sim.results import RunResult
+        from alliance_sim.runs.results import RunResult
 
         return RunResult
     if name == "sweep":

@@ -1,6 +1,6 @@
 """`python -m alliance_sim` is the `alliance-sim` command."""
 
-from alliance_sim.cli import main
+from alliance_sim.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -3,8 +3,8 @@
 Agents hold behaviour only. Their numbers live in the model's `State` arrays (one row
 per member), so that the ensemble engine, which runs many replicates at once, reads
 and writes the very same quantities; each behaviour calls the phase functions of
-`alliance_sim.world` for the agent's own row, which call the equations in
-`alliance_sim.dynamics`.
+`alliance_sim.core.world` for the agent's own row, which call the equations in
+`alliance_sim.core.dynamics`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from alliance_sim import dynamics as dyn
-from alliance_sim import world as phases
-from alliance_sim.config import ActorConfig
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core import world as phases
+from alliance_sim.scenario.config import ActorConfig
 
 if TYPE_CHECKING:
-    from alliance_sim.events import Request
+    from alliance_sim.core.events import Request
     from alliance_sim.model import AllianceModel
 
 STATUS_NAMES = ("member", "disengaged", "withdrawn")

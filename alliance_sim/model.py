@@ -2,7 +2,7 @@
 
 One step is one month. The model builds a `MemberState` for each member and an
 `OutsideActor` for each outside actor, draws the run's random numbers as one block
-at the start (shape (months, columns), see `alliance_sim.world.World`), and plays the
+at the start (shape (months, columns), see `alliance_sim.core.world.World`), and plays the
 scripted events and random hazards of its scenario month by month.
 """
 
@@ -16,13 +16,13 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from alliance_sim import dynamics as dyn
 from alliance_sim.agents import ANSWER_NAMES, STATUS_NAMES, MemberState, OutsideActor
-from alliance_sim.config import ScenarioConfig
-from alliance_sim.events import Event, Request
-from alliance_sim.loader import load_scenario, with_overrides
-from alliance_sim.randomness import SeedLike, random_block, seed_to_int
-from alliance_sim.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.events import Event, Request
+from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
+from alliance_sim.core.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.loader import load_scenario, with_overrides
 
 
 class AllianceModel(mesa.Model):

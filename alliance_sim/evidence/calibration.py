@@ -9,7 +9,7 @@ its arithmetic.
 
 from __future__ import annotations
 
-from alliance_sim.dynamics import casualty_severity, logit, sigmoid
+from alliance_sim.core.dynamics import casualty_severity, logit, sigmoid
 from alliance_sim.evidence.ledger import CalibratedValue, Claim, Ledger, _claim_where, _claims_by_param, _prior_for
 from alliance_sim.evidence.paths import check_bounds
 

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from alliance_sim.errors import InputError
-from alliance_sim.yamlio import PathKey, Positions
+from alliance_sim.scenario.yamlio import PathKey, Positions
 
 _ROW = re.compile(r"^([A-Z]{2,3}(?:\+[A-Z]{2,3})*) (\d{4}) ([a-z]+)$")
 """A data row: ``ABB[+ABB...] YEAR column`` (see `Claim.row`)."""

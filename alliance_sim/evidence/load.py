@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from alliance_sim.config import parse_month
 from alliance_sim.errors import InputError
 from alliance_sim.evidence.ledger import (
     _ROW,
@@ -30,7 +29,8 @@ from alliance_sim.evidence.ledger import (
 )
 from alliance_sim.evidence.paths import _ID, _choices, parse_param
 from alliance_sim.evidence.schema import _ClaimSpec, _ItemSpec, _LedgerSpec, _validation_error
-from alliance_sim.yamlio import PathKey, Positions, read_yaml
+from alliance_sim.scenario.config import parse_month
+from alliance_sim.scenario.yamlio import PathKey, Positions, read_yaml
 
 DEFAULT_LEDGER = Path("seeds") / "evidence.yaml"
 """Where the ledger sits relative to the repository root (see `find_ledger`)."""

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from alliance_sim.config import ActorConfig, EventConfig, HazardConfig, ModelParams, Relation
 from alliance_sim.evidence.ledger import Claim, Ledger, _claim_where
+from alliance_sim.scenario.config import ActorConfig, EventConfig, HazardConfig, ModelParams, Relation
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alliance_sim.errors import InputError
-from alliance_sim.yamlio import Positions
+from alliance_sim.scenario.yamlio import Positions
 
 _ITEM_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 

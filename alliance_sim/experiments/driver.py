@@ -8,7 +8,7 @@ so memory does not grow with the sweep, a crash loses at most the chunks in flig
 `resume=True` runs only what is missing.
 
 A chunk is a list of (design point, replicates). The worker builds the point's scenario
-once (`alliance_sim.loader.with_overrides`), compiles it once, and runs its replicates:
+once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its replicates:
 all at once on the ensemble engine (`run_ensemble`, in blocks of at most `BLOCK`), or one
 `AllianceModel` each on the Mesa engine. Run (i, j) is seeded as `seeds.run_seed` says,
 and the two engines give the same trace for the same seed, so the results are the same
@@ -39,8 +39,8 @@ import pyarrow as pa
 import yaml
 
 import alliance_sim
-from alliance_sim.config import ScenarioConfig
-from alliance_sim.ensemble import run_ensemble
+from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.world import Trace, compile_world
 from alliance_sim.errors import InputError
 from alliance_sim.experiments.executors import Executor, SerialExecutor, make_executor
 from alliance_sim.experiments.outcomes import alliance_outcomes, member_outcomes, step_labels, timeseries_rows
@@ -48,10 +48,10 @@ from alliance_sim.experiments.results import SweepResult
 from alliance_sim.experiments.seeds import run_seeds
 from alliance_sim.experiments.spec import SweepSpec, TimeseriesSpec, load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore, arrow_table
-from alliance_sim.loader import with_overrides
 from alliance_sim.model import AllianceModel
-from alliance_sim.results import git_commit
-from alliance_sim.world import Trace, compile_world
+from alliance_sim.runs.results import git_commit
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.loader import with_overrides
 
 BLOCK = 1024
 """Most replicates the ensemble engine runs at once (bounds a worker's memory)."""

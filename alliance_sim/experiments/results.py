@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_sim.analysis import (
+from alliance_sim.errors import InputError
+from alliance_sim.experiments.storage import SweepStore
+from alliance_sim.runs.statistics import (
     defection_probabilities,
     kaplan_meier,
     morris_indices,
     replicate_noise,
     sobol_indices,
 )
-from alliance_sim.errors import InputError
-from alliance_sim.experiments.storage import SweepStore
 
 SENSITIVITY_COLUMNS = ["member", "outcome", "parameter", "index", "value", "conf", "noise_floor"]
 """Columns of `SweepResult.sensitivity()`."""
@@ -183,7 +183,7 @@ class SweepResult:
                 over every run of the sweep (default for sampled designs).
 
         Returns:
-            The `alliance_sim.analysis.kaplan_meier` table, with parameter columns when
+            The `alliance_sim.runs.statistics.kaplan_meier` table, with parameter columns when
             by point.
         """
         outcomes = self.outcomes
@@ -200,7 +200,7 @@ class SweepResult:
 
         For a Sobol design: first-order (S1) and total-order (ST) indices; for a Morris
         design: mu* and sigma; each with the half-width of its 95% bootstrap interval
-        (`conf`) and the replicate noise floor (see `alliance_sim.analysis.sobol_indices`
+        (`conf`) and the replicate noise floor (see `alliance_sim.runs.statistics.sobol_indices`
         and `morris_indices`). Outputs that do not vary over the design (a member who
         never leaves) have no indices.
 

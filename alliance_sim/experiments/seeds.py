@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from alliance_sim.randomness import seed_to_int
+from alliance_sim.core.randomness import seed_to_int
 
 
 def run_seed(root: int, point: int, replicate: int, *, common: bool = False) -> int:

@@ -1,6 +1,6 @@
 """The sweep spec: a YAML file naming a base scenario, parameters, a design and replicates.
 
-`load_sweep_spec` reads the file with positions (`alliance_sim.yamlio`), so that every
+`load_sweep_spec` reads the file with positions (`alliance_sim.scenario.yamlio`), so that every
 problem is reported as one line with the file, line, column and field, checks each
 parameter against the base scenario (its path must exist and every value it can take must
 pass the scenario's own bounds), and returns a frozen `SweepSpec`. `docs/sweeps.md` is the
@@ -27,11 +27,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alliance_sim.config import ScenarioConfig
+from alliance_sim.core.world import TRACED
 from alliance_sim.errors import InputError
-from alliance_sim.loader import LoadedScenario, config_hash, load, with_overrides
-from alliance_sim.world import TRACED
-from alliance_sim.yamlio import Positions, read_yaml
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.loader import LoadedScenario, config_hash, load, with_overrides
+from alliance_sim.scenario.yamlio import Positions, read_yaml
 
 if TYPE_CHECKING:
     from alliance_sim.experiments.designs import Design

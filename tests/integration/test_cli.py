@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from alliance_sim.cli import main
-from alliance_sim.results import RunResult
+from alliance_sim.cli.main import main
+from alliance_sim.runs.results import RunResult
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from alliance_sim import plotting
-from alliance_sim.cli import main
+from alliance_sim.cli.main import main
 from alliance_sim.evidence import load_ledger
-from alliance_sim.loader import load
-from alliance_sim.report import build_report, write_report
-from alliance_sim.runner import run
+from alliance_sim.reporting import figures as plotting
+from alliance_sim.reporting.report import build_report, write_report
+from alliance_sim.runs.pipeline import run
+from alliance_sim.scenario.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "figures_small.yaml"
@@ -55,7 +55,7 @@ def external_references(text: str) -> list[str]:
 def test_run_report_holds_every_figure_and_nothing_external(run_report, run_folder):
     text = run_report.read_text()
     images = IMG.findall(text)
-    from alliance_sim.results import RunResult
+    from alliance_sim.runs.results import RunResult
 
     expected = list(plotting.standard_figures(RunResult.load(run_folder)))
     assert [name for name, _ in images] == expected == ["trajectories", "status", "probabilities", "survival", "trust"]

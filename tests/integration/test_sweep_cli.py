@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from alliance_sim.cli import main
+from alliance_sim.cli.main import main
 from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
 from alliance_sim.experiments.results import SweepResult

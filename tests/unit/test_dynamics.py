@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from alliance_sim import dynamics as dyn
+from alliance_sim.core import dynamics as dyn
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 unit_arrays = arrays(np.float64, st.integers(1, 8), elements=unit)

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from alliance_sim import evidence as ev
-from alliance_sim.config import ActorConfig
 from alliance_sim.errors import InputError
-from alliance_sim.yamlio import read_yaml
+from alliance_sim.scenario.config import ActorConfig
+from alliance_sim.scenario.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "seeds" / "evidence.yaml"

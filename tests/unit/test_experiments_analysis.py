@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_sim.analysis import (
+from alliance_sim.experiments.designs import morris_sample, sobol_sample
+from alliance_sim.experiments.driver import sweep
+from alliance_sim.experiments.executors import SerialExecutor
+from alliance_sim.experiments.results import SENSITIVITY_COLUMNS, SweepResult
+from alliance_sim.runs.statistics import (
     defection_probabilities,
     defection_table,
     morris_indices,
     replicate_noise,
     sobol_indices,
 )
-from alliance_sim.experiments.designs import morris_sample, sobol_sample
-from alliance_sim.experiments.driver import sweep
-from alliance_sim.experiments.executors import SerialExecutor
-from alliance_sim.experiments.results import SENSITIVITY_COLUMNS, SweepResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
 

@@ -16,10 +16,10 @@ from alliance_sim.experiments.results import SweepResult
 from alliance_sim.experiments.seeds import run_seed
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore
-from alliance_sim.loader import with_overrides
 from alliance_sim.model import AllianceModel
-from alliance_sim.results import run_table
-from alliance_sim.runner import step_months
+from alliance_sim.runs.pipeline import step_months
+from alliance_sim.runs.results import run_table
+from alliance_sim.scenario.loader import with_overrides
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
 PACT = FIXTURES / "pact.yaml"

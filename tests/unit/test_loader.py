@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alliance_sim.errors import InputError
-from alliance_sim.loader import load, load_scenario, parse_override, with_overrides
+from alliance_sim.scenario.loader import load, load_scenario, parse_override, with_overrides
 
 SMALL = (Path(__file__).resolve().parents[1] / "fixtures" / "small.yaml").read_text()
 

@@ -7,12 +7,12 @@ import mesa
 import numpy as np
 import pytest
 
-from alliance_sim import dynamics as dyn
 from alliance_sim.agents import MemberState, OutsideActor
-from alliance_sim.ensemble import run_ensemble
-from alliance_sim.loader import with_overrides
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.model import AllianceModel, seed_to_int
-from alliance_sim.runner import replicate_seeds, run
+from alliance_sim.runs.pipeline import replicate_seeds, run
+from alliance_sim.scenario.loader import with_overrides
 
 REPLICATES = 300
 
@@ -195,7 +195,7 @@ def test_hegemon_never_leaves(small_config, rule):
 
 
 def test_shortened_run_ends_before_later_events(csto_config):
-    from alliance_sim.runner import run as run_scenario
+    from alliance_sim.runs.pipeline import run as run_scenario
 
     result = run_scenario(csto_config, seed=1, replicates=2, steps=12)
     assert result.members["step"].max() == 12
@@ -208,8 +208,8 @@ def test_shortened_run_ends_before_later_events(csto_config):
 
 
 def test_grievance_renewed_at_a_summit_keeps_its_attacker(small_config):
-    from alliance_sim.events import Request
-    from alliance_sim.world import answer_scores, attacker_of
+    from alliance_sim.core.events import Request
+    from alliance_sim.core.world import answer_scores, attacker_of
 
     config = with_overrides(small_config, {"hazards.raids.monthly_rate": 0.0, "events.spring_summit.answer": None})
     model = AllianceModel(config, rng=2)

@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from alliance_sim import plotting
-from alliance_sim.analysis import defection_table, kaplan_meier, wilson
 from alliance_sim.errors import InputError
-from alliance_sim.loader import load
-from alliance_sim.runner import run
+from alliance_sim.reporting import figures as plotting
+from alliance_sim.runs.pipeline import run
+from alliance_sim.runs.statistics import defection_table, kaplan_meier, wilson
+from alliance_sim.scenario.loader import load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DPI = 40
@@ -478,10 +478,10 @@ def test_time_axes_show_calendar_dates(result):
 
 def test_plotting_never_loads_pyplot():
     code = (
-        "import sys, alliance_sim.plotting, alliance_sim.report, alliance_sim.figures_cli, alliance_sim.cli\n"
-        "from alliance_sim.loader import load\nfrom alliance_sim.runner import run\n"
+        "import sys, alliance_sim.reporting.figures, alliance_sim.reporting.report, alliance_sim.cli.figures, alliance_sim.cli.main\n"
+        "from alliance_sim.scenario.loader import load\nfrom alliance_sim.runs.pipeline import run\n"
         f"r = run(load({str(FIXTURES / 'figures_small.yaml')!r}), replicates=2)\n"
-        "alliance_sim.plotting.figure_bytes(r.plot('trajectories'), dpi=20)\n"
+        "alliance_sim.reporting.figures.figure_bytes(r.plot('trajectories'), dpi=20)\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

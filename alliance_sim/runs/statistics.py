@@ -1,6 +1,6 @@
 """Statistics of defection: probabilities with intervals, median months, survival.
 
-All functions take the tidy tables of `alliance_sim.results` (pandas DataFrames) and
+All functions take the tidy tables of `alliance_sim.runs.results` (pandas DataFrames) and
 return tidy tables.
 """
 

@@ -20,8 +20,8 @@ import pandas as pd
 import yaml
 
 import alliance_sim
-from alliance_sim import plotting
 from alliance_sim.errors import InputError
+from alliance_sim.reporting import figures as plotting
 
 DPI = 100
 """Resolution of the embedded figures."""

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.scenario import (
+from alliance_sim.reporting.figures.scenario import (
     _hegemon_note,
     _require,
     _run_subtitle,
@@ -22,7 +22,7 @@ from alliance_sim.plotting.scenario import (
     display_name,
     scenario_of,
 )
-from alliance_sim.plotting.style import (
+from alliance_sim.reporting.figures.style import (
     FONT,
     LEGEND_ROW,
     QUANTITY_LABELS,
@@ -37,7 +37,7 @@ from alliance_sim.plotting.style import (
     _style,
     _title,
 )
-from alliance_sim.plotting.timeline import (
+from alliance_sim.reporting.figures.timeline import (
     _date_axis,
     _event_key,
     _event_strip,

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.style import HEGEMON_COLOUR, OKABE_ITO
+from alliance_sim.reporting.figures.style import HEGEMON_COLOUR, OKABE_ITO
 
 
 def scenario_of(result: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.scenario import (
+from alliance_sim.reporting.figures.scenario import (
     _horizon_text,
     display_name,
     hegemon,
@@ -19,7 +19,7 @@ from alliance_sim.plotting.scenario import (
     member_order,
     scenario_name,
 )
-from alliance_sim.plotting.style import (
+from alliance_sim.reporting.figures.style import (
     FONT,
     LEGEND_ROW,
     OKABE_ITO,

@@ -1,7 +1,7 @@
 """`run`: one scenario, many replicates, one `RunResult`.
 
 Replicate r is seeded with child r of `numpy.random.SeedSequence(seed)` (turned into a
-64-bit integer, see `alliance_sim.randomness.seed_to_int`), so the same seed gives the same
+64-bit integer, see `alliance_sim.core.randomness.seed_to_int`), so the same seed gives the same
 tables bit for bit, and any one replicate can be re-run alone with
 `AllianceModel(config, rng=<its seed from runs.seed>)`.
 
@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 import alliance_sim
-from alliance_sim.config import ScenarioConfig, month_label
-from alliance_sim.loader import LoadedScenario, config_hash
+from alliance_sim.core.randomness import replicate_seeds
+from alliance_sim.core.world import Trace
 from alliance_sim.model import AllianceModel
-from alliance_sim.randomness import replicate_seeds
-from alliance_sim.results import RunResult, alliance_table, git_commit, member_table, run_table, trust_table
-from alliance_sim.world import Trace
+from alliance_sim.runs.results import RunResult, alliance_table, git_commit, member_table, run_table, trust_table
+from alliance_sim.scenario.config import ScenarioConfig, month_label
+from alliance_sim.scenario.loader import LoadedScenario, config_hash
 
 ENGINES = ("mesa", "ensemble")
 """Engines `run` can use."""
@@ -219,7 +219,7 @@ def run_replicate_chunk(context: _RunContext, chunk: Chunk) -> dict[str, list[An
         "events": [],
     }
     if context.engine == "ensemble":
-        from alliance_sim.ensemble import run_ensemble
+        from alliance_sim.core.ensemble import run_ensemble
 
         trace = run_ensemble(context.config, list(seeds))
         ids = list(context.config.member_ids)

@@ -10,8 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from alliance_sim.analysis import defection_table, kaplan_meier
-from alliance_sim.plotting.scenario import (
+from alliance_sim.reporting.figures.scenario import (
     _hegemon_note,
     _run_subtitle,
     _shown_members,
@@ -19,7 +18,7 @@ from alliance_sim.plotting.scenario import (
     display_name,
     member_order,
 )
-from alliance_sim.plotting.style import (
+from alliance_sim.reporting.figures.style import (
     FONT,
     LEGEND_ROW,
     SMALL,
@@ -31,7 +30,7 @@ from alliance_sim.plotting.style import (
     _style,
     _title,
 )
-from alliance_sim.plotting.timeline import (
+from alliance_sim.reporting.figures.timeline import (
     _date_axis,
     _event_key,
     _event_strip,
@@ -42,6 +41,7 @@ from alliance_sim.plotting.timeline import (
     scripted_events,
     step_dates,
 )
+from alliance_sim.runs.statistics import defection_table, kaplan_meier
 
 
 def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -> Figure:

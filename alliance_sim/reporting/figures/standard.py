@@ -11,11 +11,11 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.defection import probabilities_figure, survival_figure
-from alliance_sim.plotting.runs import status_figure, trajectories_figure
-from alliance_sim.plotting.scenario import hegemon
-from alliance_sim.plotting.sweeps import heatmap_figure, sensitivity_figure
-from alliance_sim.plotting.trust import trust_figure
+from alliance_sim.reporting.figures.defection import probabilities_figure, survival_figure
+from alliance_sim.reporting.figures.runs import status_figure, trajectories_figure
+from alliance_sim.reporting.figures.scenario import hegemon
+from alliance_sim.reporting.figures.sweeps import heatmap_figure, sensitivity_figure
+from alliance_sim.reporting.figures.trust import trust_figure
 
 FORMATS = ("png", "svg", "pdf")
 """File formats `save_figure` writes."""
@@ -48,7 +48,7 @@ def load_results(folder: str | Path) -> Any:
         from alliance_sim.experiments.results import SweepResult
 
         return SweepResult.load(folder)
-    from alliance_sim.results import RunResult
+    from alliance_sim.runs.results import RunResult
 
     return RunResult.load(folder)
 

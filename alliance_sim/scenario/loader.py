@@ -2,7 +2,7 @@
 
 Order of precedence, lowest first (each layer overrides the ones above it):
 
-1. defaults in `alliance_sim.config`;
+1. defaults in `alliance_sim.scenario.config`;
 2. calibrated values from the evidence ledger named by `calibration.ledger`;
 3. the scenario a file `extends:` (recursively, base first);
 4. the file itself;
@@ -13,7 +13,7 @@ whose id the base already has changes that item; an item with a new id (or none)
 appended. A calibrated value fills a field only where no file and no override sets it.
 
 Every error names the file, line and column and the dotted field path, through the
-position map that `alliance_sim.yamlio` keeps for each file.
+position map that `alliance_sim.scenario.yamlio` keeps for each file.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from alliance_sim.config import ScenarioConfig
 from alliance_sim.errors import InputError
-from alliance_sim.yamlio import PathKey, read_yaml
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.yamlio import PathKey, read_yaml
 
 Origin = tuple[str, int | None, int | None]
 """(file, line, column) where a value was set."""

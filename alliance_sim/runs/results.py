@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from alliance_sim.analysis import defection_table
 from alliance_sim.errors import InputError
+from alliance_sim.runs.statistics import defection_table
 
 TABLES = ("members", "alliance", "events", "runs")
 """Names of the tables a result holds."""
@@ -78,7 +78,7 @@ class RunResult:
         return defection_table(self.runs, self.member_ids)
 
     def plot(self, kind: str = "trajectories", **options: Any) -> Any:
-        """One figure of this result, as a matplotlib `Figure` (see `alliance_sim.plotting`).
+        """One figure of this result, as a matplotlib `Figure` (see `alliance_sim.reporting.figures`).
 
         Args:
             kind: `trajectories`, `status`, `probabilities`, `survival` or `trust`.
@@ -88,7 +88,7 @@ class RunResult:
         Returns:
             The figure; save it with `fig.savefig("file.png")`.
         """
-        from alliance_sim.plotting import plot
+        from alliance_sim.reporting.figures import plot
 
         return plot(self, kind, **options)
 

@@ -159,9 +159,9 @@ def run(
     With replicates, each member's probability of disengaging and of withdrawing is
     shown with a 95% Wilson interval and the median month it happens.
     """
-    from alliance_sim.loader import load
-    from alliance_sim.runner import run as run_scenario
-    from alliance_sim.summary import format_summary, summary_json
+    from alliance_sim.reporting.summary import format_summary, summary_json
+    from alliance_sim.runs.pipeline import run as run_scenario
+    from alliance_sim.scenario.loader import load
 
     loaded = load(scenario, overrides)
     if steps is not None and steps > loaded.config.time.horizon_months:
@@ -183,7 +183,7 @@ def run(
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)
         if plot:
-            from alliance_sim.plotting import save_standard_figures
+            from alliance_sim.reporting.figures import save_standard_figures
 
             figures = save_standard_figures(result, out)
     if as_json:
@@ -231,7 +231,7 @@ def validate(files: tuple[Path, ...], quiet: bool) -> None:
     Every file is checked; each problem is printed as one line, and the exit code is 2
     if any file has one.
     """
-    from alliance_sim.loader import load
+    from alliance_sim.scenario.loader import load
 
     problems = 0
     for path in dict.fromkeys(files):
@@ -250,7 +250,7 @@ def validate(files: tuple[Path, ...], quiet: bool) -> None:
 
 
 def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str, list[str]]:
-    from alliance_sim.yamlio import read_yaml
+    from alliance_sim.scenario.yamlio import read_yaml
 
     data, _ = read_yaml(path)
     if "sweep" in data or "design" in data:
@@ -258,7 +258,7 @@ def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str, list[
 
         spec = load_sweep_spec(path)
         return "sweep", f"{spec.describe()}", []
-    from alliance_sim.world import compile_world, start_warnings
+    from alliance_sim.core.world import compile_world, start_warnings
 
     loaded = load(path)
     config = loaded.config
@@ -313,8 +313,8 @@ def patterns(
     thresholds is scored by the log-likelihood of all patterns (best first).
     """
     from alliance_sim import evidence as ev
-    from alliance_sim import patterns as pt
-    from alliance_sim.loader import load
+    from alliance_sim.evidence import patterns as pt
+    from alliance_sim.scenario.loader import load
 
     loaded = load(scenario, overrides)
     if patterns_file is None:
@@ -342,8 +342,8 @@ def patterns(
 
 def _register_commands() -> None:
     """Add the sweep and figure commands, which live in their own modules."""
-    from alliance_sim.experiments.cli import analyze, sweep
-    from alliance_sim.figures_cli import compare, plot, report
+    from alliance_sim.cli.figures import compare, plot, report
+    from alliance_sim.cli.sweep import analyze, sweep
 
     for command in (sweep, analyze, plot, compare, report):
         main.add_command(command)

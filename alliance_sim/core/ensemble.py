@@ -1,7 +1,7 @@
 """The ensemble engine: the same monthly phases for R replicates at once.
 
 State arrays get a leading replicate axis of length R and every phase of
-`alliance_sim.world` runs once per month for all replicates and all members. Replicate
+`alliance_sim.core.world` runs once per month for all replicates and all members. Replicate
 r reads the same random block the Mesa model draws for the same integer seed, and the
 phases are elementwise or fixed-order sums, so replicate r's trajectory equals the Mesa
 run with that seed exactly (`tests/unit/test_model.py` checks it bit for bit).
@@ -16,9 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alliance_sim.config import ScenarioConfig
-from alliance_sim.randomness import random_block
-from alliance_sim.world import (
+from alliance_sim.core.randomness import random_block
+from alliance_sim.core.world import (
     Trace,
     World,
     answer_all,
@@ -31,6 +30,7 @@ from alliance_sim.world import (
     update_pressure,
     weigh_membership,
 )
+from alliance_sim.scenario.config import ScenarioConfig
 
 
 def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:

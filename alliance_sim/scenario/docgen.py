@@ -3,7 +3,7 @@
 The reference is generated from the pydantic models' docstrings, types, defaults and
 bounds, so it cannot drift from the code: `tests/unit/test_docs.py` checks that the file
 holds exactly what `render_reference()` gives. After changing `config.py`, refresh it
-with `python -m alliance_sim.schema_doc docs/scenarios.md`.
+with `python -m alliance_sim.scenario.docgen docs/scenarios.md`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from alliance_sim import config as cfg
+from alliance_sim.scenario import config as cfg
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE -->"
 END = "<!-- END GENERATED REFERENCE -->"

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from alliance_sim import dynamics as dyn
-from alliance_sim.config import Answer, ScenarioConfig, month_index
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.scenario.config import Answer, ScenarioConfig, month_index
 
 if TYPE_CHECKING:
-    from alliance_sim.world import State, World
+    from alliance_sim.core.world import State, World
 
 
 @dataclass(frozen=True)

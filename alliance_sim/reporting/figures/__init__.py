@@ -7,9 +7,9 @@ Kinds for a run (`RunResult`):
 - `status`: with one replicate (or `replicate=r`), a bar per member coloured by status;
   with many, the share of replicates in each status by month, stacked.
 - `probabilities`: each member's probability of disengaging and of withdrawing within
-  the horizon, with 95% Wilson intervals (`alliance_sim.analysis.defection_table`).
+  the horizon, with 95% Wilson intervals (`alliance_sim.runs.statistics.defection_table`).
 - `survival`: Kaplan-Meier curves of staying engaged and of staying a member, with 95%
-  Greenwood intervals (`alliance_sim.analysis.kaplan_meier`).
+  Greenwood intervals (`alliance_sim.runs.statistics.kaplan_meier`).
 - `trust`: the trust matrix (observer's trust in each ally, mean across replicates) as
   heatmaps at chosen months; needs the `trust` table (`outputs.trust_matrix: true`).
 
@@ -28,13 +28,13 @@ Modules: `style` (colours, fonts, layout), `scenario` (names, members, colours o
 result), `timeline` (calendar axes, scripted events), `runs` (trajectories, status),
 `defection` (probabilities, survival), `trust` (the trust matrix), `sweeps` (heatmap,
 sensitivity), `compare` (`compare_figure`) and `standard` (`plot`, the standard set,
-`load_results`, `save_figure`). Everything public is importable from `alliance_sim.plotting`.
+`load_results`, `save_figure`). Everything public is importable from `alliance_sim.reporting.figures`.
 """
 
-from alliance_sim.plotting.compare import MARKERS, compare_figure
-from alliance_sim.plotting.defection import probabilities_figure, survival_figure
-from alliance_sim.plotting.runs import quantile_bands, status_figure, status_shares, trajectories_figure
-from alliance_sim.plotting.scenario import (
+from alliance_sim.reporting.figures.compare import MARKERS, compare_figure
+from alliance_sim.reporting.figures.defection import probabilities_figure, survival_figure
+from alliance_sim.reporting.figures.runs import quantile_bands, status_figure, status_shares, trajectories_figure
+from alliance_sim.reporting.figures.scenario import (
     colours_of,
     display_name,
     hegemon,
@@ -43,7 +43,7 @@ from alliance_sim.plotting.scenario import (
     scenario_name,
     scenario_of,
 )
-from alliance_sim.plotting.standard import (
+from alliance_sim.reporting.figures.standard import (
     FORMATS,
     KINDS,
     RUN_KINDS,
@@ -57,7 +57,7 @@ from alliance_sim.plotting.standard import (
     standard_figures,
     standard_kinds,
 )
-from alliance_sim.plotting.style import (
+from alliance_sim.reporting.figures.style import (
     EVENT_COLOUR,
     FONT,
     HEGEMON_COLOUR,
@@ -73,9 +73,15 @@ from alliance_sim.plotting.style import (
     TRUST_CMAP,
     WIDTH,
 )
-from alliance_sim.plotting.sweeps import INDEX_LABELS, heatmap_cells, heatmap_figure, sensitivity_figure
-from alliance_sim.plotting.timeline import event_clusters, event_label, month_middle, scripted_events, step_dates
-from alliance_sim.plotting.trust import trust_figure, trust_matrix
+from alliance_sim.reporting.figures.sweeps import INDEX_LABELS, heatmap_cells, heatmap_figure, sensitivity_figure
+from alliance_sim.reporting.figures.timeline import (
+    event_clusters,
+    event_label,
+    month_middle,
+    scripted_events,
+    step_dates,
+)
+from alliance_sim.reporting.figures.trust import trust_figure, trust_matrix
 
 __all__ = [
     "EVENT_COLOUR",

@@ -1,6 +1,6 @@
 """`alliance-sim sweep` and `alliance-sim analyze`.
 
-Registered on the main command group at the end of `alliance_sim.cli`. Bad input (a spec,
+Registered on the main command group at the end of `alliance_sim.cli.main`. Bad input (a spec,
 an existing folder, a changed spec on resume) prints one line and exits with code 2;
 Ctrl-C leaves a resumable folder and exits with code 130.
 """
@@ -15,7 +15,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from alliance_sim.cli import handles_input_errors
+from alliance_sim.cli.main import handles_input_errors
 from alliance_sim.errors import InputError
 
 

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alliance_sim import dynamics as dyn
-from alliance_sim.config import Month, ScenarioConfig, month_index
-from alliance_sim.ensemble import run_ensemble
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.errors import InputError
-from alliance_sim.loader import with_overrides
-from alliance_sim.randomness import replicate_seeds
-from alliance_sim.yamlio import read_yaml
+from alliance_sim.scenario.config import Month, ScenarioConfig, month_index
+from alliance_sim.scenario.loader import with_overrides
+from alliance_sim.scenario.yamlio import read_yaml
 
 
 class Pattern(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.results import RunResult
+from alliance_sim.runs.results import RunResult
 
 
 def _interval(row: Any, what: str) -> str:

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from alliance_sim.config import month_label
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.scenario import _require, _run_subtitle, _shown_members, colours_of, display_name
-from alliance_sim.plotting.style import FONT, SMALL, TRUST_CMAP, WIDTH, _colour_labels, _new_figure, _title
-from alliance_sim.plotting.timeline import _month_text, _start, scripted_events
+from alliance_sim.reporting.figures.scenario import _require, _run_subtitle, _shown_members, colours_of, display_name
+from alliance_sim.reporting.figures.style import FONT, SMALL, TRUST_CMAP, WIDTH, _colour_labels, _new_figure, _title
+from alliance_sim.reporting.figures.timeline import _month_text, _start, scripted_events
+from alliance_sim.scenario.config import month_label
 
 
 def trust_matrix(trust: pd.DataFrame, step: int, members: Sequence[str]) -> pd.DataFrame:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alliance_sim import dynamics as dyn
-from alliance_sim.config import ANSWER_LEVEL, ScenarioConfig, month_index, month_label
-from alliance_sim.events import Event, Request, compile_events, compile_hazards, summit_askers
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.events import Event, Request, compile_events, compile_hazards, summit_askers
+from alliance_sim.scenario.config import ANSWER_LEVEL, ScenarioConfig, month_index, month_label
 
 Rows = int | slice
 

@@ -2,7 +2,7 @@
 
 A run is a deterministic function of (scenario, seed). Its seed is a plain 64-bit
 integer; from it the run draws all its uniforms as one block at the start (see
-`alliance_sim.world.World` for the column layout). Both engines use these functions, so
+`alliance_sim.core.world.World` for the column layout). Both engines use these functions, so
 the same integer gives the same block in the Mesa model and in the ensemble engine. This
 module imports numpy only, so engines and workers that need no Mesa start fast.
 """

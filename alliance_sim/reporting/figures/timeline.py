@@ -17,10 +17,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from alliance_sim.config import month_label
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.scenario import scenario_of
-from alliance_sim.plotting.style import EVENT_COLOUR, SMALL
+from alliance_sim.reporting.figures.scenario import scenario_of
+from alliance_sim.reporting.figures.style import EVENT_COLOUR, SMALL
+from alliance_sim.scenario.config import month_label
 
 
 def _start(result: Any) -> str:

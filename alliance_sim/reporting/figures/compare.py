@@ -9,9 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from alliance_sim.analysis import defection_table
 from alliance_sim.errors import InputError
-from alliance_sim.plotting.scenario import (
+from alliance_sim.reporting.figures.scenario import (
     _horizon_text,
     _shown_members,
     colours_of,
@@ -19,7 +18,8 @@ from alliance_sim.plotting.scenario import (
     member_order,
     scenario_name,
 )
-from alliance_sim.plotting.style import FONT, SMALL, _colour_labels, _new_figure, _style, _title
+from alliance_sim.reporting.figures.style import FONT, SMALL, _colour_labels, _new_figure, _style, _title
+from alliance_sim.runs.statistics import defection_table
 
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
 

@@ -2,7 +2,7 @@
 
 Each reads results folders written by `alliance-sim run --out` or `alliance-sim sweep
 --out`. A folder that is neither, or that lacks what a figure needs, gives one red line
-and exit code 2 (through `alliance_sim.cli.handles_input_errors`).
+and exit code 2 (through `alliance_sim.cli.main.handles_input_errors`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from typing import Any
 import click
 
 from alliance_sim.errors import InputError
-from alliance_sim.plotting import FORMATS, KINDS
+from alliance_sim.reporting.figures import FORMATS, KINDS
 
 
 def _input_errors[F: Callable[..., Any]](func: F) -> F:
-    """`alliance_sim.cli.handles_input_errors`, looked up when the command runs (no import cycle)."""
+    """`alliance_sim.cli.main.handles_input_errors`, looked up when the command runs (no import cycle)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from alliance_sim.cli import handles_input_errors
+        from alliance_sim.cli.main import handles_input_errors
 
         return handles_input_errors(func)(*args, **kwargs)
 
@@ -32,7 +32,7 @@ def _input_errors[F: Callable[..., Any]](func: F) -> F:
 
 def _kind_options(kind: str, given: dict[str, Any]) -> dict[str, Any]:
     """The options of one kind among those given on the command line."""
-    from alliance_sim.plotting import RUN_KINDS, SWEEP_KINDS
+    from alliance_sim.reporting.figures import RUN_KINDS, SWEEP_KINDS
 
     function = {**RUN_KINDS, **SWEEP_KINDS}[kind]
     code = function.__code__
@@ -129,7 +129,7 @@ def plot(
       alliance-sim plot results/baseline --kind trust --month 2022-08 --month 2023-12
       alliance-sim plot results/sweep1 --kind heatmap --member armenia
     """
-    from alliance_sim import plotting
+    from alliance_sim.reporting import figures as plotting
 
     result = plotting.load_results(folder)
     formats = formats or ("png",)
@@ -196,7 +196,7 @@ def compare(folders: tuple[Path, ...], out: Path, labels: tuple[str, ...], membe
     Example:
       alliance-sim compare results/baseline results/full_assistance --out results/compare.png
     """
-    from alliance_sim import plotting
+    from alliance_sim.reporting import figures as plotting
 
     results = []
     for folder in folders:
@@ -237,8 +237,8 @@ def report(folder: Path, out: Path | None, ledger: Path | None) -> None:
     Example:
       alliance-sim report results/baseline -o results/baseline/report.html
     """
-    from alliance_sim import plotting
-    from alliance_sim.report import write_report
+    from alliance_sim.reporting import figures as plotting
+    from alliance_sim.reporting.report import write_report
 
     result = plotting.load_results(folder)
     path = write_report(result, out or folder / "report.html", ledger=ledger, folder=folder)

@@ -1,0 +1,1 @@
+"""The `alliance-sim` command line."""

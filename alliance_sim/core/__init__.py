@@ -1,0 +1,1 @@
+"""The model's core: equations, the compiled scenario, the state, the month, events, engines."""

@@ -1,0 +1,1 @@
+"""Reporting: figures, the HTML report and terminal summaries."""

@@ -1,0 +1,1 @@
+"""Input formats: the scenario config, YAML with positions, `extends:` and `--set`."""
