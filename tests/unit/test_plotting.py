@@ -478,7 +478,8 @@ def test_time_axes_show_calendar_dates(result):
 
 def test_plotting_never_loads_pyplot():
     code = (
-        "import sys, alliance_sim.reporting.figures, alliance_sim.reporting.report, alliance_sim.cli.figures, alliance_sim.cli.main\n"
+        "import sys, alliance_sim.reporting.figures, alliance_sim.reporting.report\n"
+        "import alliance_sim.cli.figures, alliance_sim.cli.main\n"
         "from alliance_sim.scenario.loader import load\nfrom alliance_sim.runs.pipeline import run\n"
         f"r = run(load({str(FIXTURES / 'figures_small.yaml')!r}), replicates=2)\n"
         "alliance_sim.reporting.figures.figure_bytes(r.plot('trajectories'), dpi=20)\n"
