@@ -22,7 +22,8 @@ from alliance_sim.core.events import Event, Request
 from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
 from alliance_sim.core.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.loader import load_scenario, with_overrides
+from alliance_sim.evidence.scenarios import load_scenario
+from alliance_sim.scenario.loader import with_overrides
 
 
 class AllianceModel(mesa.Model):

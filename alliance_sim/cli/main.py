@@ -161,7 +161,7 @@ def run(
     """
     from alliance_sim.reporting.summary import format_summary, summary_json
     from alliance_sim.runs.pipeline import run as run_scenario
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(scenario, overrides)
     if steps is not None and steps > loaded.config.time.horizon_months:
@@ -231,7 +231,7 @@ def validate(files: tuple[Path, ...], quiet: bool) -> None:
     Every file is checked; each problem is printed as one line, and the exit code is 2
     if any file has one.
     """
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     problems = 0
     for path in dict.fromkeys(files):
@@ -314,7 +314,7 @@ def patterns(
     """
     from alliance_sim import evidence as ev
     from alliance_sim.evidence import patterns as pt
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(scenario, overrides)
     if patterns_file is None:
