@@ -21,8 +21,8 @@ from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.events import Event, Request
 from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
 from alliance_sim.core.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
-from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.evidence.scenarios import load_scenario
+from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import with_overrides
 
 

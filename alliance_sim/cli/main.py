@@ -159,9 +159,9 @@ def run(
     With replicates, each member's probability of disengaging and of withdrawing is
     shown with a 95% Wilson interval and the median month it happens.
     """
+    from alliance_sim.evidence import load_with_provenance as load
     from alliance_sim.reporting.summary import format_summary, summary_json
     from alliance_sim.runs.pipeline import run as run_scenario
-    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(scenario, overrides)
     if steps is not None and steps > loaded.config.time.horizon_months:
@@ -313,8 +313,8 @@ def patterns(
     thresholds is scored by the log-likelihood of all patterns (best first).
     """
     from alliance_sim import evidence as ev
-    from alliance_sim.evidence import patterns as pt
     from alliance_sim.evidence import load_with_provenance as load
+    from alliance_sim.evidence import patterns as pt
 
     loaded = load(scenario, overrides)
     if patterns_file is None:

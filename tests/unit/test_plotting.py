@@ -18,10 +18,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from alliance_sim.errors import InputError
+from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.reporting import figures as plotting
 from alliance_sim.runs.pipeline import run
 from alliance_sim.runs.statistics import defection_table, kaplan_meier, wilson
-from alliance_sim.evidence import load_with_provenance as load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DPI = 40
