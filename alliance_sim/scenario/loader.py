@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.locate import Origin, PathKey, cut, dotted, input_error, located, shorten
+from alliance_sim.scenario.locate import Origin, PathKey, cut, dotted, first_error, input_error, located, shorten
 from alliance_sim.scenario.yamlio import Positions, read_yaml
 
 MAX_EXTENDS = 32
@@ -489,6 +489,23 @@ def _validate(data: dict[str, Any], origins: Origins) -> ScenarioConfig:
         raise input_error(exc, origins, data=data) from None
 
 
+def _check_before_calibration(data: dict[str, Any], origins: Origins) -> None:
+    """Report what the files and overrides get wrong before reading the ledger.
+
+    Calibration only fills fields nobody set, so a misspelt key or a bad value in a file
+    is reported as such even where the ledger cannot be found (a copy of a scenario
+    saved elsewhere); missing fields, which the ledger may fill, and the checks of
+    validators, which may depend on calibrated values, wait for it.
+    """
+    _check_sizes(data, origins)
+    try:
+        ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        error = first_error(exc, skip=("missing", "value_error", "assertion_error"))
+        if error is not None:
+            raise input_error(exc, origins, data=data, error=error) from None
+
+
 def read_scenario(
     path: str | Path,
     overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None = None,
@@ -516,6 +533,7 @@ def read_scenario(
     applied = _apply_overrides(layer.data, overrides, layer.origins)
     calibration = Calibration()
     if layer.ledger is not None and calibrate is not None:
+        _check_before_calibration(layer.data, layer.origins)
         where = layer.ledger_origin or Origin(str(path))
         calibration = calibrate(layer.ledger, layer.data, layer.origins, where)
     config = _validate(layer.data, layer.origins)

@@ -109,7 +109,15 @@ def located(message: str, origin: Origin, field: str | None) -> InputError:
     )
 
 
-def input_error(exc: ValidationError, where: Locator, *, data: Any = None) -> InputError:
+def first_error(exc: ValidationError, *, skip: Sequence[str] = ()) -> Any:
+    """The first error of `exc` whose type is not in `skip`, or None."""
+    for error in exc.errors(include_url=False):
+        if error["type"] not in skip:
+            return error
+    return None
+
+
+def input_error(exc: ValidationError, where: Locator, *, data: Any = None, error: Any = None) -> InputError:
     """The first error of a pydantic `ValidationError`, located.
 
     Args:
@@ -118,11 +126,13 @@ def input_error(exc: ValidationError, where: Locator, *, data: Any = None) -> In
         data: The validated data; when the place is a ``--set`` override, list items
             with an ``id`` are named by it (``events.summit_2023.month``, not
             ``events.19.month``), as the override itself names them.
+        error: Which error of `exc` to report (default: the first).
 
     Returns:
         The error, ready to print as one line.
     """
-    error = exc.errors(include_url=False)[0]
+    if error is None:
+        error = exc.errors(include_url=False)[0]
     loc: PathKey = tuple(p for p in error["loc"] if isinstance(p, str | int))
     message = str(error["msg"])
     match = _FIELD_IN_MESSAGE.match(message)
