@@ -224,7 +224,7 @@ class _Layer:
 def _read_file(path: Path, parent: Origins | None) -> tuple[dict[str, Any], Positions]:
     """Read one file of a chain; a base that cannot be read is reported where it is named."""
     try:
-        return read_yaml(path)  # type: ignore[no-any-return]
+        return read_yaml(path)
     except InputError as exc:
         if parent is None or exc.line is not None:
             raise
@@ -391,7 +391,8 @@ def get_path(data: Any, parts: Iterable[str]) -> tuple[bool, PathKey]:
     Returns:
         Whether the whole path exists, and the key path of the part that does.
     """
-    node, resolved = data, []
+    node = data
+    resolved: list[str | int] = []
     for part in parts:
         if isinstance(node, list):
             index = _list_index(node, part)

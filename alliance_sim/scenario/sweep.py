@@ -67,7 +67,7 @@ ALLIANCE_OUTCOMES = ("cohesion", "min_cohesion", "war_load")
 MEMBER_OUTCOMES = tuple(name for name in get_args(OutcomeName) if name not in ALLIANCE_OUTCOMES)
 """Per-run, per-member outcomes a sweep can record (see docs/sweeps.md)."""
 
-DEFAULT_OUTCOMES = ("status", "disengaged", "withdrawn", "min_trust_in_hegemon", "cohesion")
+DEFAULT_OUTCOMES: tuple[OutcomeName, ...] = ("status", "disengaged", "withdrawn", "min_trust_in_hegemon", "cohesion")
 """Recorded when the spec names none."""
 
 TIMESERIES_QUANTITIES = TRACED
