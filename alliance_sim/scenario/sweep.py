@@ -253,6 +253,13 @@ class SweepFile(_Strict):
     def _bare_kind(cls, value: Any) -> Any:
         return {"kind": value} if isinstance(value, str) else value
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str | None) -> str | None:
+        if name is not None and (not name.strip() or name.startswith(".") or any(c in name for c in "/\\\0")):
+            raise ValueError("a sweep's name is a plain folder name: no '/', '\\' or leading '.'")
+        return name
+
     @field_validator("timeseries", mode="before")
     @classmethod
     def _off(cls, value: Any) -> Any:

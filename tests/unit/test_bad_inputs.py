@@ -316,3 +316,24 @@ def test_every_error_line_from_the_cli_is_one_line(tmp_path):
     assert code == 2
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}:"), output
+
+
+@pytest.mark.parametrize("name", ["../x", "/tmp/x", ".hidden", "a/b"])
+def test_a_spec_name_is_a_plain_folder_name(tmp_path, name):
+    path = spec_file(tmp_path, f"name: {name!r}\n" + GRID)
+    with pytest.raises(InputError) as caught:
+        load_sweep_spec(path)
+    assert caught.value.field == "name" and "plain folder name" in one_line(caught.value, path)
+
+
+@pytest.mark.parametrize("ident", ["[a, b]", "{a: 1}"])
+def test_an_event_id_that_is_a_list_or_mapping(tmp_path, ident):
+    write(tmp_path, "base.yaml", SMALL)
+    child = write(tmp_path, "child.yaml", f"extends: base.yaml\nevents:\n  - id: {ident}\n    type: protest\n")
+    with pytest.raises(InputError) as caught:
+        load_scenario(child)
+    one_line(caught.value, child)
+    path = write(tmp_path, "s.yaml", SMALL.replace("- id: first_attack", f"- id: {ident}"))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    one_line(caught.value, path)
