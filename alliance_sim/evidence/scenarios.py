@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance_sim.evidence.calibration import calibrate, event_support
+from alliance_sim.evidence.ledger import claim_where
 from alliance_sim.evidence.load import load_ledger
 from alliance_sim.evidence.quotes import verify_quotes
 from alliance_sim.scenario.config import ScenarioConfig
@@ -50,7 +51,13 @@ def apply_calibration(ledger_path: Path, data: dict[str, Any], origins: Origins,
     verify_quotes(ledger)
     values = calibrate(ledger)
     provenance: dict[str, Provenance] = {}
-    shown = Origin(str(ledger_path))
+    claims = {claim.param: claim for item in reversed(ledger.items) for claim in reversed(item.claims)}
+
+    def at_claim(dotted: str) -> Origin:
+        claim = claims.get(dotted)
+        where = claim_where(claim) if claim is not None else ("priors", dotted)
+        return ledger.positions.origin(where)
+
     for dotted, item in sorted(values.items()):
         parts = dotted.split(".")
         present, found = get_path(data, parts)
@@ -61,7 +68,9 @@ def apply_calibration(ledger_path: Path, data: dict[str, Any], origins: Origins,
         keyed = parts[0] in ("actors", "events", "hazards")
         if keyed and len(found) < 2:
             raise located(
-                f"the ledger calibrates {dotted}, but this scenario has no {parts[0]} {parts[1]!r}", shown, dotted
+                f"the ledger calibrates {dotted}, but this scenario has no {parts[0]} {parts[1]!r}",
+                at_claim(dotted),
+                dotted,
             )
         node: Any = data
         for key in found:
@@ -71,9 +80,9 @@ def apply_calibration(ledger_path: Path, data: dict[str, Any], origins: Origins,
                 break
             node = node.setdefault(key, {})
         if not isinstance(node, dict):
-            raise located(f"the ledger calibrates {dotted}, which is not a field", shown, dotted)
+            raise located(f"the ledger calibrates {dotted}, which is not a field", at_claim(dotted), dotted)
         node[parts[-1]] = item.value
-        origins.by_path[(*found, *parts[len(found) :])] = shown
+        origins.by_path[(*found, *parts[len(found) :])] = at_claim(dotted)
         provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, True)
     support = {path.removeprefix("events."): ids for path, ids in event_support(ledger).items()}
     items = {item.id: item for item in ledger.items}

@@ -337,3 +337,14 @@ def test_an_event_id_that_is_a_list_or_mapping(tmp_path, ident):
     with pytest.raises(InputError) as caught:
         load_scenario(path)
     one_line(caught.value, path)
+
+
+def test_calibration_of_a_missing_actor_names_the_claim(tmp_path):
+    text = (ROOT / "scenarios" / "csto_2022.yaml").read_text()
+    text = text.replace("ledger: ../seeds/evidence.yaml", f"ledger: {ROOT / 'seeds' / 'evidence.yaml'}")
+    assert "  tajikistan:\n    name: Tajikistan\n" in text
+    path = write(tmp_path, "s.yaml", text.replace("  tajikistan:\n    name: Tajikistan\n", "", 1))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    ledger = ROOT / "seeds" / "evidence.yaml"
+    assert "this scenario has no actors" in one_line(caught.value, ledger)
