@@ -199,7 +199,7 @@ class Calibrator(Protocol):
     their origin in `origins`, and returns their provenance.
     """
 
-    def __call__(self, ledger: Path, data: dict[str, Any], origins: Origins, where: Origin) -> Calibration:
+    def __call__(self, ledger: Path, data: dict[str, Any], origins: Origins, where: Origin, /) -> Calibration:
         """Calibrate `data` from the ledger at `ledger` (named at `where`)."""
         ...
 
