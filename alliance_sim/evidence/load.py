@@ -53,7 +53,7 @@ def load_ledger(path: str | Path) -> Ledger:
     try:
         spec = LedgerSpec.model_validate(data)
     except ValidationError as exc:
-        raise input_error(exc, positions) from None
+        raise input_error(exc, positions, data=data) from None
     folder = path.parent
     sources = _check_sources(spec, folder, positions)
     priors = _check_priors(spec, positions)

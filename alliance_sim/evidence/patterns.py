@@ -62,7 +62,7 @@ def load_patterns(path: str | Path, evidence_ids: set[str] | None = None) -> lis
     try:
         patterns = _PatternFile.model_validate(data).patterns
     except ValidationError as exc:
-        raise input_error(exc, positions) from None
+        raise input_error(exc, positions, data=data) from None
     if evidence_ids is not None:
         for i, pattern in enumerate(patterns):
             if pattern.evidence not in evidence_ids:

@@ -35,6 +35,7 @@ MESSAGE_CHARS = 400
 """Longest message of one error line."""
 
 _FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?((?:[A-Za-z_]\w*|\d+)(?:\.\w+)*): (.*)$", re.S)
+_UNION_LABEL = re.compile(r"^(?:int|float|str|bool|bytes|none|[a-z]+(?:-[a-z]+)+|[a-z-]+\[.*\]|[A-Z]\w*)$", re.S)
 _NO_VALUE = ("model_type", "dict_type", "list_type", "model_attributes_type", "missing", "extra_forbidden")
 
 
@@ -117,13 +118,31 @@ def first_error(exc: ValidationError, *, skip: Sequence[str] = ()) -> Any:
     return None
 
 
+def _data_path(loc: PathKey, data: Any) -> PathKey:
+    """`loc` without the labels pydantic adds for union members (``stop.int``, ``values.0.str``)."""
+    kept: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(part, str) and _UNION_LABEL.match(part) and not (isinstance(node, dict) and part in node):
+            continue
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
+
+
 def input_error(exc: ValidationError, where: Locator, *, data: Any = None, error: Any = None) -> InputError:
     """The first error of a pydantic `ValidationError`, located.
 
     Args:
         exc: The validation error.
         where: Where each key path was written.
-        data: The validated data; when the place is a ``--set`` override, list items
+        data: The validated data, to drop the labels pydantic adds to the path for the
+            members of a union; and when the place is a ``--set`` override, list items
             with an ``id`` are named by it (``events.summit_2023.month``, not
             ``events.19.month``), as the override itself names them.
         error: Which error of `exc` to report (default: the first).
@@ -133,7 +152,8 @@ def input_error(exc: ValidationError, where: Locator, *, data: Any = None, error
     """
     if error is None:
         error = exc.errors(include_url=False)[0]
-    loc: PathKey = tuple(p for p in error["loc"] if isinstance(p, str | int))
+    kind = error["type"]
+    loc = _data_path(tuple(p for p in error["loc"] if isinstance(p, str | int)), data)
     message = str(error["msg"])
     match = _FIELD_IN_MESSAGE.match(message)
     if match:
@@ -141,7 +161,6 @@ def input_error(exc: ValidationError, where: Locator, *, data: Any = None, error
         message = match.group(2)
     else:
         message = message.removeprefix("Value error, ")
-    kind = error["type"]
     if kind == "extra_forbidden":
         message = f"unknown field {shorten(loc[-1]) if loc else ''}"
     elif kind == "missing":

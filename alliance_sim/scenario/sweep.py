@@ -163,9 +163,10 @@ class ParameterSpec(_Strict):
                 raise ValueError(f"step: step must be positive (got {self.step})")
             if self.stop < self.start:
                 raise ValueError(f"stop: stop must not be below start (got {self.start} and {self.stop})")
-            count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
-            if count > MAX_VALUES:
-                raise ValueError(f"step: {count:,} values, more than {MAX_VALUES:,}; use a coarser step")
+            ratio = (self.stop - self.start) / self.step
+            if not math.isfinite(ratio) or ratio + 1 > MAX_VALUES:
+                shown = f"{math.floor(ratio) + 1:,}" if math.isfinite(ratio) else "too many"
+                raise ValueError(f"step: {shown} values, more than {MAX_VALUES:,}; use a coarser step")
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low: low must be below high (got {self.low} and {self.high})")
         return self
@@ -334,7 +335,7 @@ def read_sweep_file(path: str | Path) -> tuple[SweepFile, Positions]:
     try:
         return SweepFile.model_validate(data), positions
     except ValidationError as exc:
-        raise input_error(exc, positions) from None
+        raise input_error(exc, positions, data=data) from None
 
 
 def sweep_parameters(spec: SweepFile, positions: Positions) -> tuple[list[Parameter], tuple[tuple[str, ...], ...]]:

@@ -348,3 +348,19 @@ def test_calibration_of_a_missing_actor_names_the_claim(tmp_path):
         load_scenario(path)
     ledger = ROOT / "seeds" / "evidence.yaml"
     assert "this scenario has no actors" in one_line(caught.value, ledger)
+
+
+def test_a_step_range_with_an_overflowing_count(tmp_path):
+    body = "design: grid\nparameters:\n  actors.big.capacity: {start: 0, stop: 1.0e+308, step: 1.0e-300}\n"
+    path = spec_file(tmp_path, body)
+    with pytest.raises(InputError) as caught:
+        load_sweep_spec(path)
+    assert "use a coarser step" in one_line(caught.value, path)
+
+
+def test_union_labels_stay_out_of_the_field(tmp_path):
+    path = spec_file(tmp_path, "design: grid\nparameters:\n  actors.big.capacity: {start: 0, stop: '1', step: 0.5}\n")
+    with pytest.raises(InputError) as caught:
+        load_sweep_spec(path)
+    one_line(caught.value, path)
+    assert caught.value.field == "parameters.actors.big.capacity.stop"
