@@ -25,7 +25,7 @@ from alliance_sim.evidence.ledger import (
     claims_by_param,
     prior_for,
 )
-from alliance_sim.evidence.paths import _ID, _choices, parse_param
+from alliance_sim.evidence.paths import parse_param
 from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec
 from alliance_sim.scenario.config import parse_month
 from alliance_sim.scenario.locate import input_error, shorten
@@ -79,6 +79,10 @@ def _check_sources(spec: LedgerSpec, folder: Path, positions: Positions) -> dict
     return dict(spec.sources)
 
 
+def _listed(names: list[str]) -> str:
+    return ", ".join(names)
+
+
 def _readable(file: Path, positions: Positions, where: PathKey) -> str:
     """The text of a source file, or an error at the ledger entry that names it."""
     try:
@@ -118,17 +122,14 @@ def _build_item(
         _check_date(spec.date)
     except ValueError as exc:
         raise positions.error(str(exc), (*where, "date")) from None
-    for k, actor in enumerate(spec.actors):
-        if not _ID.match(actor):
-            raise positions.error(f"{actor!r} is not a valid actor id", (*where, "actors", k))
     is_data = spec.source in ledger.sources
     if not is_data:
         articles = sorted(p.name for p in folder.glob("*.txt"))
         if "/" in spec.source or "\\" in spec.source or not (folder / spec.source).is_file():
-            keys = _choices(list(ledger.sources)) or "none"
+            keys = _listed(list(ledger.sources)) or "none"
             raise positions.error(
                 f"unknown source {spec.source!r}: neither an article file next to the ledger "
-                f"({_choices(articles) or 'none found'}) nor a key of sources ({keys})",
+                f"({_listed(articles) or 'none found'}) nor a key of sources ({keys})",
                 (*where, "source"),
             )
         if spec.source not in checked:
@@ -162,7 +163,7 @@ def _build_claim(
         raise positions.error(str(exc), (*where, "param")) from None
     kind = spec.kind
     if kind == "direction" and spec.strength not in ledger.mapping.steps:
-        known = _choices(list(ledger.mapping.steps))
+        known = _listed(list(ledger.mapping.steps))
         raise positions.error(f"unknown strength {spec.strength!r} ({known})", (*where, "strength"))
     if (kind == "supports") != (path.kind == "event" and path.field is None):
         message = (
@@ -172,7 +173,7 @@ def _build_claim(
         )
         raise positions.error(message, (*where, "param"))
     if kind == "scale" and spec.scale not in ledger.mapping.scales:
-        known = _choices(list(ledger.mapping.scales)) or "none defined"
+        known = _listed(list(ledger.mapping.scales)) or "none defined"
         raise positions.error(f"unknown scale {spec.scale!r} ({known})", (*where, "scale"))
     if kind == "rate" and not (path.kind == "hazard" and path.field == "monthly_rate"):
         raise positions.error("a rate claim (count, window_months) needs hazards.<id>.monthly_rate", (*where, "param"))

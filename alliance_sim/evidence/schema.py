@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from alliance_sim.scenario.config import ActorId
+
 _ITEM_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
@@ -122,7 +124,7 @@ class ItemSpec(_Strict):
     source: str = Field(min_length=1)
     quote: str | None = None
     date: str
-    actors: list[str] = Field(min_length=1)
+    actors: list[ActorId] = Field(min_length=1)
     claims: list[ClaimSpec] = Field(default_factory=list)
     note: str = ""
 
