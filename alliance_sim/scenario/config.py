@@ -253,4 +253,6 @@ class ScenarioConfig(FrozenModel):
                     parse_month(value)
                     if not 0 <= month_index(self.time.start, value) < horizon:
                         raise ValueError(f"{where}.{field}: {value} is outside the run")
+            if hazard.start is not None and hazard.end is not None and month_index(hazard.start, hazard.end) < 0:
+                raise ValueError(f"{where}.end: {hazard.end} is before the hazard's start {hazard.start}")
         return self

@@ -128,12 +128,6 @@ class HazardEvent(EventSpec):
     end: Month | None = None
     """Last month it can fire (default: the end of the run)."""
 
-    @model_validator(mode="after")
-    def _window(self) -> HazardEvent:
-        if self.start is not None and self.end is not None and month_index(self.start, self.end) < 0:
-            raise ValueError(f"end: {self.end} is before start {self.start}")
-        return self
-
 
 SCRIPTED_ORDER = ("id", "type", "month", "target", "source", "severity", "request", "answer", "note")
 """Field order of a scripted event (the order errors and docs list them in)."""
