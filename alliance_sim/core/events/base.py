@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from alliance_sim.core import dynamics as dyn
-from alliance_sim.core.types import ActorId, Answer, FrozenModel, Month, month_index, parse_month
+from alliance_sim.core.types import ActorId, Answer, FrozenModel, Month, parse_month
 
 if TYPE_CHECKING:
     from alliance_sim.core.state import State
