@@ -41,13 +41,13 @@ def relax(world: World, state: State) -> None:
 def contributions(world: World, state: State) -> np.ndarray:
     """Each member's effective capacity if it is an active member, else 0, shape (..., m)."""
     cap = dyn.effective_capacity(world.power[: world.m], world.capacity[: world.m], state.war_load, world.is_hegemon)
-    return cap * (state.status == dyn.MEMBER)
+    return np.asarray(cap * (state.status == dyn.MEMBER))
 
 
 def available_capacity(world: World, state: State) -> np.ndarray:
     """Share of capacity each member can commit now (the war drains the hegemon's), (..., m)."""
     load = np.asarray(state.war_load)[..., None] * world.is_hegemon
-    return world.capacity[: world.m] * (1.0 - load)
+    return np.asarray(world.capacity[: world.m] * (1.0 - load))
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def eligible_allies(world: World, state: State, request: Request) -> np.ndarray:
             eligible[..., int(k)] = False
     else:
         eligible &= np.arange(world.m) != np.asarray(k)[..., None]
-    return eligible
+    return np.asarray(eligible)
 
 
 def resolve_request(world: World, state: State, request: Request, levels: np.ndarray, asked: np.ndarray) -> np.ndarray:
@@ -244,6 +244,7 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
         The alliance's answer level, shape of the batch.
     """
     params = world.config.model
+    answer: np.ndarray
     if request.forced is not None:
         answer = np.full(np.shape(asked), ANSWER_LEVEL[request.forced], dtype=np.int8)
     else:

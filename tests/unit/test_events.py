@@ -139,7 +139,8 @@ def test_a_new_kind_runs_on_both_engines_alike(small_config, sanctions):
             assert np.array_equal(values, ensemble.members[name][:, r], equal_nan=True), (name, r)
     assert any(row["kind"] == "sanctions" for row in model.event_log)
     # It did something: protest in the target jumps in June 2022 (step 6).
-    assert model.trace.members["protest"][6, 2] > model.trace.members["protest"][5, 2]
+    small = model.world.members.index("small")
+    assert model.trace.members["protest"][6, small] > model.trace.members["protest"][5, small]
     with pytest.raises(ValidationError, match="not an outside actor"):
         ScenarioConfig.model_validate(_data(small_config, type="sanctions", target="small", source="big"))
 
@@ -148,3 +149,28 @@ def test_an_unregistered_kind_is_unknown(small_config, sanctions):
     unregister("sanctions")
     with pytest.raises(ValidationError, match="unknown event type 'sanctions'"):
         ScenarioConfig.model_validate(_data(small_config, type="sanctions", target="small", source="enemy"))
+
+
+def test_the_worked_example_in_the_docs_defines_a_working_kind(root, small_config, tmp_path):
+    import importlib.util
+    import re
+    import sys
+
+    text = (root / "docs" / "architecture.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    path = tmp_path / "docs_sanctions.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location("docs_sanctions", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["docs_sanctions"] = module
+    try:
+        spec.loader.exec_module(module)
+        config = ScenarioConfig.model_validate(
+            _data(small_config, type="sanctions", target="small", source="enemy", spillover=0.8)
+        )
+        model = AllianceModel(config, rng=5).run()
+        small = model.world.members.index("small")
+        assert model.trace.members["offers"][6, small] > model.trace.members["offers"][5, small]
+    finally:
+        unregister("sanctions")
+        del sys.modules["docs_sanctions"]

@@ -19,6 +19,7 @@ A kind says, besides its config fields:
 
 from __future__ import annotations
 
+import builtins
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -234,8 +235,8 @@ class EventKind:
     source_role_error: ClassVar[str] = ""
     signed_severity: ClassVar[bool] = False
     fields: ClassVar[dict[str, Any]] = {}
-    scripted: ClassVar[type[ScriptedEvent]]
-    hazard: ClassVar[type[HazardEvent]]
+    scripted: ClassVar[builtins.type[ScriptedEvent]]
+    hazard: ClassVar[builtins.type[HazardEvent]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Register a concrete kind (one that sets `type`) and build its config models."""
@@ -314,7 +315,7 @@ class EventKind:
 
     def asks(self, world: World, state: State, request: Request, fired: np.ndarray) -> np.ndarray:
         """Where the request is really made: the event fired and the requester has not withdrawn."""
-        return fired & (state.status[..., request.requester] != dyn.WITHDRAWN)
+        return np.asarray(fired & (state.status[..., request.requester] != dyn.WITHDRAWN))
 
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note of the event in the event log (for one run)."""
@@ -345,13 +346,11 @@ def register(kind: EventKind) -> EventKind:
     """
     cls = type(kind)
     stem = "".join(part.title() for part in kind.type.split("_"))
-    tag: Any = Literal[kind.type]  # type: ignore[valid-type]
+    tag: Any = Literal[kind.type]  # a Literal built at run time
     for form, order, attribute in ((ScriptedEvent, SCRIPTED_ORDER, "scripted"), (HazardEvent, HAZARD_ORDER, "hazard")):
         definitions: dict[str, Any] = {"type": (tag, Field(description=form.model_fields["type"].description))}
         definitions.update(kind.fields)
-        model = create_model(  # type: ignore[call-overload]
-            f"{stem}{attribute.title()}", __base__=form, __module__=cls.__module__, **definitions
-        )
+        model = create_model(f"{stem}{attribute.title()}", __base__=form, __module__=cls.__module__, **definitions)
         model.__doc__ = f"{form.__doc__}\n\nKind `{kind.type}`: {kind.effect}"
         assert tuple(model.model_fields)[: len(order)] == order, "field order of the config forms"
         setattr(cls, attribute, model)
@@ -411,4 +410,4 @@ def event_union(form: Form) -> Any:
     serialise with their own kind's fields.
     """
     base = ScriptedEvent if form is Form.SCRIPTED else HazardEvent
-    return Annotated[SerializeAsAny[base], WrapValidator(_dispatch(form))]  # type: ignore[valid-type]
+    return Annotated[SerializeAsAny[base], WrapValidator(_dispatch(form))]  # type: ignore[misc,valid-type]

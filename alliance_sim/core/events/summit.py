@@ -40,7 +40,7 @@ class Summit(EventKind):
         """An active member with a grievance above `model.shocks.summit_grievance` asks."""
         i = request.requester
         threshold = world.config.model.shocks.summit_grievance
-        return fired & (state.status[..., i] == dyn.MEMBER) & (state.grievance[..., i] > threshold)
+        return np.asarray(fired & (state.status[..., i] == dyn.MEMBER) & (state.grievance[..., i] > threshold))
 
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note, and who is absent."""
