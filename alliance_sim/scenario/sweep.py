@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from alliance_sim.core.world import TRACED
+from alliance_sim.core.trace import TRACED
 from alliance_sim.scenario.locate import input_error, shorten
 from alliance_sim.scenario.yamlio import Positions, read_yaml
 
