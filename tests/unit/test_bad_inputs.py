@@ -364,3 +364,75 @@ def test_union_labels_stay_out_of_the_field(tmp_path):
         load_sweep_spec(path)
     one_line(caught.value, path)
     assert caught.value.field == "parameters.actors.big.capacity.stop"
+
+
+# --- mutations of the shipped files --------------------------------------------------
+
+_ODD_VALUES = [None, -1, 2, 1e308, "x", "\u00b2", [1, [2]], {"a": 1}, True, "2022-13", "\uff10", [], {}, "x" * 200]
+
+
+def _mutate(data, rng) -> None:
+    node = data
+    for _ in range(rng.randint(1, 4)):
+        if isinstance(node, dict) and node:
+            key = rng.choice(list(node))
+            if rng.random() < 0.3 or not isinstance(node[key], dict | list):
+                roll = rng.random()
+                if roll < 0.6:
+                    node[key] = rng.choice(_ODD_VALUES)
+                elif roll < 0.8:
+                    node[f"{key}x"] = node.pop(key)
+                else:
+                    del node[key]
+                return
+            node = node[key]
+        elif isinstance(node, list) and node:
+            index = rng.randrange(len(node))
+            if rng.random() < 0.3 or not isinstance(node[index], dict | list):
+                node[index] = rng.choice(_ODD_VALUES)
+                return
+            node = node[index]
+        else:
+            return
+
+
+def _mutation_cases(tmp_path: Path, seed: int, count: int) -> None:
+    import random
+
+    import yaml
+
+    rng = random.Random(seed)
+    sources = [
+        FIXTURES / "small.yaml",
+        FIXTURES / "sweeps" / "grid.yaml",
+        *sorted((ROOT / "scenarios").rglob("*.yaml")),
+    ]
+    for case in range(count):
+        source = rng.choice(sources)
+        data = yaml.safe_load(source.read_text())
+        _mutate(data, rng)
+        for key in ("extends", "scenario"):
+            if isinstance(data.get(key), str):
+                data[key] = str(source.parent / data[key])
+        calibration = data.get("calibration")
+        if isinstance(calibration, dict) and isinstance(calibration.get("ledger"), str):
+            calibration["ledger"] = str(source.parent / calibration["ledger"])
+        path = tmp_path / f"case{case}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        try:
+            if is_sweep_spec(data):
+                load_sweep_spec(path)
+            else:
+                load_scenario(path)
+        except InputError as error:
+            one_line(error, path if str(error).startswith(str(path)) else None)
+            assert re.match(r"^\S+:\d+:\d+: ", str(error)), str(error)
+
+
+def test_mutated_files_give_located_errors(tmp_path):
+    _mutation_cases(tmp_path, seed=1, count=40)
+
+
+@pytest.mark.slow
+def test_many_mutated_files_give_located_errors(tmp_path):
+    _mutation_cases(tmp_path, seed=2, count=5000)
