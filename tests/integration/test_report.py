@@ -140,7 +140,9 @@ def test_sweep_report(tmp_path):
     done = runner.invoke(main, ["report", str(folder), "-o", str(out)], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     text = out.read_text()
-    assert [name for name, _ in IMG.findall(text)] == ["heatmap_small", "heatmap_mid"]
+    names = [name for name, _ in IMG.findall(text)]
+    assert names == list(plotting.standard_plan(plotting.load_results(folder)))
+    assert names and all(n.startswith(("heatmap_small_", "heatmap_mid_")) for n in names)
     assert "Sweep: grid_test" in text and "The sweep specification" in text and "Every design point" in text
     assert external_references(text) == []
 
