@@ -267,8 +267,10 @@ def report(folder: Path, out: Path | None, overwrite: bool, ledger: Path | None)
         opt.check_output_file(target, overwrite=overwrite)
 
     from alliance_sim.reporting import figures as plotting
-    from alliance_sim.reporting.report import write_report
+    from alliance_sim.reporting.report import refuse_links, write_report
 
+    if folder.is_dir():
+        refuse_links(folder)
     result = plotting.load_results(folder)
     path = write_report(result, target, ledger=ledger, folder=folder)
     click.echo(str(path))

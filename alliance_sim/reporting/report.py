@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,6 +402,28 @@ def _page(title: str, sections: Sequence[str], nav: Sequence[tuple[str, str]]) -
 # --- Reports -------------------------------------------------------------------------------
 
 
+def refuse_links(folder: str | Path) -> None:
+    """Refuse a results folder holding symbolic links (the report embeds what it reads).
+
+    A results folder written by alliance-sim holds only regular files; a link in it could
+    make the report embed any file of the machine (a `scenario.yaml` linked to a system
+    file, say) in a page meant to be shared.
+
+    Raises:
+        InputError: The first link found, named.
+    """
+    root = Path(folder)
+    for here, dirs, files in os.walk(root, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(here) / name
+            if path.is_symlink():
+                raise InputError(
+                    "is a symbolic link; a results folder holds only regular files, and the report does not "
+                    "follow links (copy the file in if it belongs there)",
+                    file=str(path),
+                )
+
+
 def build_report(result: Any, *, ledger: str | Path | None = None, folder: str | Path | None = None) -> str:
     """The HTML text of a report of a run or a sweep.
 
@@ -411,6 +434,8 @@ def build_report(result: Any, *, ledger: str | Path | None = None, folder: str |
         folder: The results folder, if the result was loaded from one.
     """
     folder = Path(folder) if folder is not None else getattr(result, "folder", None)
+    if folder is not None:
+        refuse_links(folder)
     quotes, ledger_path = load_quotes(result, Path(ledger) if ledger is not None else None, folder)
     if plotting.is_sweep(result):
         return _sweep_report(result, quotes, ledger_path, folder)
