@@ -74,7 +74,12 @@ def sweep(
         raise InputError("--resume and --overwrite exclude each other", field="resume")
     folder = out or Path("results") / loaded.name
     opt.check_output_folder(folder, overwrite=overwrite, exists_ok=True)
-    executor = make_executor(opt.resolve_workers(workers) if not dask else (workers or None), dask)
+    if dask:
+        # A local Dask cluster takes every core unless --workers says otherwise.
+        given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+        executor = make_executor(workers if given and workers else None, dask)
+    else:
+        executor = make_executor(opt.resolve_workers(workers), None)
     started = time.perf_counter()
     try:
         result = run_sweep(

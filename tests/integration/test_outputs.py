@@ -181,7 +181,7 @@ def test_unwritable_folder_is_found_by_trying(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(options.tempfile, "mkstemp", deny)
-    with pytest.raises(InputError, match="cannot write in .*Permission denied"):
+    with pytest.raises(InputError, match=r"cannot write in .*Permission denied"):
         options.check_output_folder(tmp_path / "new", overwrite=False)
 
 
