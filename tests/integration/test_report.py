@@ -89,12 +89,12 @@ def test_report_quotes_the_evidence_behind_every_calibrated_parameter(tmp_path, 
     cited = {item_id for entry in calibration.values() for item_id in entry["evidence"]}
     assert cited
     for path in calibration:
-        assert f"<code>{html.escape(path)}</code>" in text
+        assert f"<code>{path}</code>" in html.unescape(text)
     for item_id in cited:
         item = ledger[item_id]
         assert f"<code>{item_id}</code>" in text
         if item.quote:
-            assert html.escape(item.quote) in text, item_id
+            assert item.quote in html.unescape(text), item_id
     assert external_references(text) == []
 
 
@@ -190,3 +190,16 @@ def test_quotes_recorded_in_the_manifest_come_first(tmp_path):
     result.manifest["evidence"] = {"kept": {"source": "a.txt", "quote": "As it was then.", "date": "2022-09"}}
     text = build_report(result, folder=tmp_path)
     assert "“As it was then.”" in text and "Quotes as recorded with the results" in text
+
+
+def test_every_value_on_the_page_is_escaped(tmp_path):
+    """The template escapes whatever a scenario, a manifest or a ledger holds."""
+    result = run(load(FIXTURE), seed=2, replicates=2)
+    hostile = '<script>alert("x")</script><img src="http://example.org/x.png">'
+    result.scenario["description"] = hostile
+    result.scenario["events"][0]["note"] = hostile
+    result.manifest["overrides"] = [hostile]
+    result.manifest["calibration"] = {hostile: {"value": hostile, "evidence": [hostile], "used": False}}
+    text = build_report(result, folder=tmp_path)
+    assert external_references(text) == []
+    assert text.count("&lt;script&gt;") >= 4
