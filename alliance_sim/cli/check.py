@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from alliance_sim.cli import options as opt
-from alliance_sim.cli.main import EXIT_INPUT
 from alliance_sim.errors import InputError
 
 
@@ -56,7 +55,7 @@ def validate(files: tuple[Path, ...], quiet: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
     if problems:
-        sys.exit(EXIT_INPUT)
+        sys.exit(opt.EXIT_INPUT)
 
 
 def _validate_one(path: Path) -> tuple[str, str, list[str]]:

@@ -17,10 +17,8 @@ from typing import Any
 
 import click
 
+from alliance_sim.cli.options import EXIT_INPUT
 from alliance_sim.errors import InputError
-
-EXIT_INPUT = 2
-"""Exit code for bad input and bad usage."""
 
 COMMANDS: dict[str, str] = {
     "run": "alliance_sim.cli.run:run",

@@ -27,6 +27,8 @@ from alliance_sim.errors import InputError
 
 type Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
+EXIT_INPUT = 2
+"""Exit code for bad input and bad usage."""
 OUTCOMES = ("disengaged", "withdrawn")
 """The two outcomes, as `--outcome` takes them."""
 MAX_SEED = 2**63 - 1

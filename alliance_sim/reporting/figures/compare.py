@@ -11,15 +11,15 @@ from matplotlib.lines import Line2D
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
-    _horizon_text,
-    _shown_members,
     colours_of,
     display_name,
+    horizon_text,
     member_order,
     scenario_name,
+    shown_members,
 )
-from alliance_sim.reporting.figures.style import FONT, SMALL, _colour_labels, _new_figure, _style, _title
-from alliance_sim.reporting.figures.timeline import _date_axis, _start, step_dates
+from alliance_sim.reporting.figures.style import FONT, SMALL, colour_labels, figure_title, new_figure, style_axes
+from alliance_sim.reporting.figures.timeline import date_axis, start_month, step_dates
 from alliance_sim.runs.statistics import defection_table, kaplan_meier
 
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
@@ -51,19 +51,19 @@ def compare_figure(
     if len(labels) != len(results):
         raise InputError(f"{len(labels)} labels for {len(results)} results", field="labels")
     base = results[0]
-    shown = _shown_members(base, members)
+    shown = shown_members(base, members)
     colours = colours_of(base)
     tables = [defection_table(r.runs, member_order(r)).set_index("member") for r in results]
     k = len(results)
     top = 2.8 + 0.45 * len(shown) * max(k, 2) ** 0.8
-    fig = _new_figure(top + SURVIVAL_ROW)
+    fig = new_figure(top + SURVIVAL_ROW)
     grid = fig.add_gridspec(2, 2, height_ratios=[top, SURVIVAL_ROW])
     first = fig.add_subplot(grid[0, 0])
     axes = [first, fig.add_subplot(grid[0, 1], sharey=first)]
     axes[1].tick_params(labelleft=False)
     offsets = (np.arange(k) - (k - 1) / 2) * min(0.7 / max(k, 1), 0.22)
     for ax, what in zip(axes, ("disengaged", "withdrawn"), strict=True):
-        _style(ax)
+        style_axes(ax)
         for y, member in enumerate(shown):
             for s, table in enumerate(tables):
                 if member not in table.index:
@@ -87,10 +87,10 @@ def compare_figure(
             ax.axhline(y + 0.5, color="#DDDDDD", linewidth=0.8)
         ax.set_xlim(-0.03, 1.03)
         ax.set_xticks(np.linspace(0, 1, 6))
-        ax.set_title(f"P({what} within {_horizon_text(base)})", fontsize=FONT, fontweight="bold")
+        ax.set_title(f"P({what} within {horizon_text(base)})", fontsize=FONT, fontweight="bold")
         ax.set_xlabel("probability (95% Wilson interval)", fontsize=FONT)
     axes[0].set_yticks(range(len(shown)), [display_name(base, m) for m in shown], fontsize=FONT)
-    _colour_labels(axes[0].get_yticklabels(), shown, colours)
+    colour_labels(axes[0].get_yticklabels(), shown, colours)
     axes[0].set_ylim(len(shown) - 0.5, -0.5)
     _survival_row(fig, grid, results, shown, colours)
     handles = [
@@ -110,7 +110,7 @@ def compare_figure(
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(k, 3), fontsize=SMALL, frameon=False)
     subtitle = " against ".join([labels[0], ", ".join(labels[1:])]) if k > 1 else labels[0]
-    _title(
+    figure_title(
         fig, "Probability of defection: baseline against what-ifs" if k > 1 else "Probability of defection", subtitle
     )
     return fig
@@ -123,10 +123,10 @@ def _survival_row(fig: Figure, grid: Any, results: Sequence[Any], shown: list[st
     for c, event in enumerate(("disengaged", "withdrawn")):
         ax = fig.add_subplot(grid[1, c], sharey=first, sharex=first)
         first = first or ax
-        _style(ax)
+        style_axes(ax)
         for s, result in enumerate(results):
             curves = kaplan_meier(result.runs, event=event)
-            start = _start(result)
+            start = start_month(result)
             for member in shown:
                 part = curves[curves["member"] == member].sort_values("step")
                 if part.empty:
@@ -143,4 +143,4 @@ def _survival_row(fig: Figure, grid: Any, results: Sequence[Any], shown: list[st
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(titles[event] + " (Kaplan-Meier)", fontsize=FONT, fontweight="bold")
         ax.set_ylabel("share of replicates" if c == 0 else "", fontsize=FONT)
-        _date_axis(ax)
+        date_axis(ax)

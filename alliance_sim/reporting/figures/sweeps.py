@@ -13,9 +13,9 @@ from matplotlib.patches import Patch
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
-    _horizon_text,
     display_name,
     hegemon,
+    horizon_text,
     member_colours,
     member_order,
     scenario_name,
@@ -26,10 +26,10 @@ from alliance_sim.reporting.figures.style import (
     OKABE_ITO,
     PROBABILITY_CMAP,
     SMALL,
-    _legend_row,
-    _new_figure,
-    _style,
-    _title,
+    figure_title,
+    legend_row,
+    new_figure,
+    style_axes,
 )
 
 
@@ -156,10 +156,10 @@ def heatmap_figure(
     colour = member_colours(member_order(sweep), hegemon(sweep)).get(member, OKABE_ITO[0])
     name = display_name(sweep, member)
     part = probabilities[probabilities["member"] == member]
-    fig = _new_figure(7.0)
+    fig = new_figure(7.0)
     ax = fig.add_subplot()
     if y is None:
-        _style(ax)
+        style_axes(ax)
         line = part.groupby(x)[[f"p_{outcome}", f"p_{outcome}_low", f"p_{outcome}_high"]].mean().sort_index()
         xs = line.index.to_numpy(dtype=float)
         ax.fill_between(
@@ -206,7 +206,7 @@ def heatmap_figure(
         bar.set_label(f"P({outcome})", fontsize=FONT)
         bar.ax.tick_params(labelsize=SMALL)
     else:
-        _style(ax)
+        style_axes(ax)
         dots = ax.scatter(
             part[x],
             part[y],
@@ -229,9 +229,9 @@ def heatmap_figure(
     extra = ""
     if others:
         extra = f"pooled over {others}" if y is not None and _is_grid(part, x, y) else f"{others} vary across points"
-    _title(
+    figure_title(
         fig,
-        f"{name}: probability of having {outcome} within {_horizon_text(sweep)}",
+        f"{name}: probability of having {outcome} within {horizon_text(sweep)}",
         _wrap(_sweep_subtitle(sweep, part, extra)),
     )
     return fig
@@ -282,7 +282,7 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     ncols = min(n, 3)
     nrows = (n + ncols - 1) // ncols
     heights = [LEGEND_ROW] + [0.7 + 0.5 * len(order)] * nrows
-    fig = _new_figure(sum(heights) + 1.6)
+    fig = new_figure(sum(heights) + 1.6)
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=heights)
     height = 0.8 / len(indices)
     lows = (table["value"] - table["conf"].fillna(0.0)).to_numpy(dtype=float)
@@ -291,7 +291,7 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     for i, member in enumerate(available):
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=first)
         first = first or ax
-        _style(ax)
+        style_axes(ax)
         colour = colours.get(member, OKABE_ITO[0])
         part = table[table["member"] == member]
         if "noise_floor" in part.columns and part["noise_floor"].notna().any():
@@ -330,7 +330,7 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     ]
     if "noise_floor" in table.columns:
         handles.append(Patch(color="#DDDDDD", label="below the replicate noise floor"))
-    _legend_row(fig.add_subplot(grid[0, :]), handles)
+    legend_row(fig.add_subplot(grid[0, :]), handles)
     named = ", ".join(INDEX_LABELS.get(i, i) for i in indices)
-    _title(fig, f"Sensitivity of P({outcome}) to the swept parameters ({named})", _wrap(_sweep_subtitle(sweep)))
+    figure_title(fig, f"Sensitivity of P({outcome}) to the swept parameters ({named})", _wrap(_sweep_subtitle(sweep)))
     return fig
