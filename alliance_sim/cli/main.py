@@ -7,6 +7,12 @@ shown, so `alliance-sim --help` loads no simulation, table or plotting library.
 Every problem the user can fix ends here as one line on stderr and exit code 2: bad
 input (`InputError`, raised anywhere below) and bad usage (click's `UsageError`).
 `--debug` shows the traceback instead. Ctrl-C exits with code 130.
+
+To add a command: write it as a click command in a module of this package, importing
+heavy libraries inside the function (the module is imported for `--help`), take the
+shared options from `alliance_sim.cli.options`, raise `InputError` for anything the user
+can fix, end its help with examples, and name it in `COMMANDS`. The tests check the
+examples, the shared options and that `--help` stays light.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 import click
 
+from alliance_sim import __version__
 from alliance_sim.cli.options import EXIT_INPUT
 from alliance_sim.errors import InputError
 
@@ -104,7 +111,7 @@ class LazyGroup(click.Group):
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(package_name="alliance-sim", prog_name="alliance-sim", message="%(prog)s %(version)s")
+@click.version_option(__version__, prog_name="alliance-sim", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 def main(debug: bool) -> None:
     """Defection scenarios for military alliances, as Mesa agent-based models.

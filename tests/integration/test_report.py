@@ -192,8 +192,9 @@ def test_quotes_recorded_in_the_manifest_come_first(tmp_path):
     assert "“As it was then.”" in text and "Quotes as recorded with the results" in text
 
 
-def test_every_value_on_the_page_is_escaped(tmp_path):
+def test_every_value_on_the_page_is_escaped(tmp_path, monkeypatch):
     """The template escapes whatever a scenario, a manifest or a ledger holds."""
+    monkeypatch.setattr(plotting, "standard_figures", lambda result, **options: {})
     result = run(load(FIXTURE), seed=2, replicates=2)
     hostile = '<script>alert("x")</script><img src="http://example.org/x.png">'
     result.scenario["description"] = hostile
