@@ -67,7 +67,8 @@ def _validate_one(path: Path) -> tuple[str, str, list[str]]:
 
         spec = load_sweep_spec(path)
         return "sweep", f"{spec.describe()}", []
-    from alliance_sim.core.world import compile_world, start_warnings
+    from alliance_sim.core.state import start_warnings
+    from alliance_sim.core.world import compile_world
     from alliance_sim.scenario.loader import load
 
     loaded = load(path)
