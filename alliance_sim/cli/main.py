@@ -342,10 +342,11 @@ def patterns(
 
 def _register_commands() -> None:
     """Add the sweep and figure commands, which live in their own modules."""
+    from alliance_sim.cli.app import app
     from alliance_sim.cli.figures import compare, plot, report
     from alliance_sim.cli.sweep import analyze, sweep
 
-    for command in (sweep, analyze, plot, compare, report):
+    for command in (sweep, analyze, plot, compare, report, app):
         main.add_command(command)
 
 
