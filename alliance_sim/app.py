@@ -253,7 +253,7 @@ def ScenarioPicker(choices: list[Path]) -> None:
 def SaveWhatIf(base_path: Path, base: ScenarioConfig) -> None:
     """The save button: the changed settings as a what-if that extends the scenario."""
     changes = levers.changed(base, settings.value)
-    target_text = save_target.value or str(default_target(base_path))
+    target_text = save_target.value or display(default_target(base_path))
 
     def save() -> None:
         target = Path(target_text).expanduser()
@@ -267,7 +267,8 @@ def SaveWhatIf(base_path: Path, base: ScenarioConfig) -> None:
         if mismatched:
             save_message.set(f"error: saved {target}, but it does not reproduce {', '.join(mismatched)}")
             return
-        save_message.set(f"Saved {target} ({len(changes)} changed values); it loads and reproduces them.")
+        count = f"{len(changes)} changed value" + ("" if len(changes) == 1 else "s")
+        save_message.set(f"Saved {target} ({count}); it loads and reproduces them.")
 
     with solara.Card("Save these settings as a what-if", margin=0):
         with solara.Row(style={"align-items": "center"}):
@@ -401,7 +402,8 @@ def OneRun(config: ScenarioConfig, key: str) -> None:
             (a.name, a.status, f"{a.pressure:.2f}", "" if a.is_hegemon else f"{a.trust_in_hegemon:.2f}")
             for a in model.members
         ]
-        html_table(("member", "status", "pressure", "trust in hegemon"), rows, "member-status")
+        hegemon = next((a.name for a in model.members if a.is_hegemon), "the hegemon")
+        html_table(("member", "status", "pressure", f"trust in {hegemon}"), rows, "member-status")
     log = model.event_log[::-1][:40]
     if not log:
         solara.Text("No event yet: press Step or Play.")
@@ -474,6 +476,8 @@ def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8765, open_
         env[SCENARIO_ENV] = str(Path(scenario).resolve())
     command = [
         sys.executable,
+        "-W",
+        "ignore:Cookies with samesite=none:UserWarning",
         "-m",
         "solara",
         "run",

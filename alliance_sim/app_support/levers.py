@@ -120,7 +120,7 @@ def levers_for(config: ScenarioConfig) -> list[Lever]:
         levers.append(
             Lever(
                 f"actors.{actor_id}.outside_option",
-                f"{actor.name}: outside option",
+                f"{actor.name}'s outside option",
                 "Members",
                 _describe(ActorConfig, "outside_option"),
             )
@@ -128,7 +128,7 @@ def levers_for(config: ScenarioConfig) -> list[Lever]:
         levers.append(
             Lever(
                 f"actors.{actor_id}.dependence",
-                f"{actor.name}: dependence on {heg_name}",
+                f"{actor.name}'s dependence on {heg_name}",
                 "Members",
                 _describe(ActorConfig, "dependence"),
             )

@@ -65,7 +65,7 @@ def what_if_text(base: Path, target: Path, changes: Mapping[str, Any], name: str
     relative = Path(os.path.relpath(base.resolve(), target.resolve().parent)).as_posix()
     lines = [
         f"# What-if saved from the interactive page (alliance-sim app), extending {base.name}.",
-        "# Run it with: alliance-sim run " + target.name,
+        f"# Run it with: alliance-sim run {target}",
     ]
     if changes:
         lines.append("# Changed values:")
