@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.randomness import replicate_seeds
@@ -163,6 +164,7 @@ def draw_status(summary: EnsembleSummary) -> bytes:
         ax.set_title(summary.names[j], fontsize=10)
         ax.set_ylim(0, 1)
         ax.set_xlim(x[0], x[-1])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         ax.tick_params(labelsize=8)
     axes[0].set_ylabel("share of runs", fontsize=9)
     axes[-1].legend(fontsize=7, loc="lower left", frameon=True)

@@ -68,7 +68,7 @@ def server(tmp_path: Path):
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     command = [sys.executable, "-m", "alliance_sim", "app", str(SCENARIO), "--port", str(port), "--no-browser"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
