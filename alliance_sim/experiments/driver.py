@@ -40,7 +40,8 @@ import yaml
 
 import alliance_sim
 from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.core.world import Trace, compile_world
+from alliance_sim.core.trace import Trace
+from alliance_sim.core.world import compile_world
 from alliance_sim.errors import InputError
 from alliance_sim.experiments.executors import Executor, SerialExecutor, make_executor
 from alliance_sim.experiments.outcomes import alliance_outcomes, member_outcomes, step_labels, timeseries_rows

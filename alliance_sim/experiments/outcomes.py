@@ -1,6 +1,6 @@
 """What a sweep keeps of each run: outcome rows computed from a run's trace.
 
-A trace (`alliance_sim.core.world.Trace`) holds every traced quantity for every month; a sweep
+A trace (`alliance_sim.core.trace.Trace`) holds every traced quantity for every month; a sweep
 keeps only what the spec's `outcomes` name, computed here for a whole block of replicates
 at once (arrays of shape (months + 1, R, members)). The columns and values are those of
 `alliance_sim.runs.results.run_table`, so the per-run table of `alliance-sim run` and the
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from alliance_sim.core.world import Trace
+from alliance_sim.core.trace import Trace
 from alliance_sim.scenario.config import ScenarioConfig, month_label
 
 STATUS_NAMES = np.array(["member", "disengaged", "withdrawn"])

@@ -28,7 +28,7 @@ import pandas as pd
 
 import alliance_sim
 from alliance_sim.core.randomness import replicate_seeds
-from alliance_sim.core.world import Trace
+from alliance_sim.core.trace import Trace
 from alliance_sim.model import AllianceModel
 from alliance_sim.runs.results import RunResult, alliance_table, git_commit, member_table, run_table, trust_table
 from alliance_sim.scenario.config import ScenarioConfig, month_label
