@@ -21,7 +21,6 @@ from matplotlib.ticker import MaxNLocator
 
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.randomness import replicate_seeds
-from alliance_sim.core.world import compile_world
 from alliance_sim.scenario.config import ScenarioConfig, parse_month
 
 BAND = (0.1, 0.5, 0.9)
@@ -76,22 +75,23 @@ class EnsembleSummary:
 def summarise(config: ScenarioConfig, replicates: int = 300, seed: int = 7) -> EnsembleSummary:
     """Run `replicates` replicates of `config` from root `seed` and summarise them."""
     started = time.perf_counter()
-    world = compile_world(config)
-    trace = run_ensemble(world, replicate_seeds(seed, replicates))
+    members = tuple(config.member_ids)
+    hegemon = members.index(config.alliance.hegemon)
+    trace = run_ensemble(config, replicate_seeds(seed, replicates))
     seconds = time.perf_counter() - started
     status = trace.members["status"]
     share = np.stack([(status == code).mean(axis=1) for code in range(3)], axis=-1)
     left = np.maximum.accumulate(status >= 1, axis=0)
     gone = np.maximum.accumulate(status >= 2, axis=0)
     year, month = parse_month(config.time.start)
-    years = year + (month - 1) / 12 + np.arange(world.steps + 1) / 12
+    years = year + (month - 1) / 12 + np.arange(status.shape[0]) / 12
     tau = np.nan_to_num(trace.members["trust_in_hegemon"], nan=0.0)
     trust = np.quantile(tau, BAND, axis=1)
-    trust[:, :, world.hegemon] = np.nan
+    trust[:, :, hegemon] = np.nan
     return EnsembleSummary(
-        members=tuple(world.members),
-        names=tuple(config.actors[m].name for m in world.members),
-        hegemon=int(world.hegemon),
+        members=members,
+        names=tuple(config.actors[m].name for m in members),
+        hegemon=hegemon,
         years=years,
         pressure=np.quantile(trace.members["pressure"], BAND, axis=1),
         trust=trust,

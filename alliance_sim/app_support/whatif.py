@@ -75,7 +75,7 @@ def what_if_text(base: Path, target: Path, changes: Mapping[str, Any], name: str
     head: dict[str, Any] = {"extends": relative}
     if name:
         head["name"] = name
-    body = yaml.safe_dump(head, sort_keys=False, allow_unicode=True)
+    body = str(yaml.safe_dump(head, sort_keys=False, allow_unicode=True))
     tree = nested(changes)
     if tree:
         body += "\n" + yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, default_flow_style=False)
