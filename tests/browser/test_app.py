@@ -179,3 +179,9 @@ def test_page_reruns_steps_and_saves(server: str, tmp_path: Path) -> None:
     assert [h.monthly_rate for h in config.hazards] == [h.monthly_rate for h in baseline.hazards]
     if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
         shutil.copyfile(tmp_path / "app.png", ROOT / "docs" / "img" / "app.png")
+
+
+def test_skips_with_a_reason_where_no_chromium_is_installed(monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    with pytest.raises(pytest.skip.Exception, match="no Chromium at /nonexistent/chromium"):
+        _skip_without_browser()
