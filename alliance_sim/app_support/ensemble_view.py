@@ -113,7 +113,7 @@ def member_colour(j: int) -> str:
 def png(fig: Figure) -> bytes:
     """A figure as PNG bytes, at the page's resolution."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI)
+    fig.savefig(buffer, format="png", dpi=_DPI, pil_kwargs={"compress_level": 1})  # fast over small
     return buffer.getvalue()
 
 
