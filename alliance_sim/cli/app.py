@@ -1,24 +1,18 @@
 """`alliance-sim app`: the interactive page in the browser (needs the `app` extra).
 
 Solara is imported only when the command runs, so the rest of the command line starts
-fast and works without the extra.
+fast and works without the extra. A missing extra or a bad scenario is an `InputError`:
+one line and exit code 2, from the command group's error boundary.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import click
 
-EXIT_INPUT = 2
-"""Exit code for bad input (and for a missing extra)."""
-
-
-def _error(message: str) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
-    sys.exit(EXIT_INPUT)
+from alliance_sim.errors import InputError
 
 
 @click.command(name="app")
@@ -48,17 +42,13 @@ def app(scenario: Path | None, port: int, host: str, no_browser: bool) -> None:
       alliance-sim app scenarios/csto_2022.yaml --port 8800 --no-browser
     """
     if importlib.util.find_spec("solara") is None:
-        _error("the interactive page needs the app extra: pip install 'alliance-sim[app]'")
+        raise InputError("the interactive page needs the app extra: pip install 'alliance-sim[app]'")
     if scenario is not None:
-        from alliance_sim import load_scenario
-        from alliance_sim.errors import InputError
-
         if not scenario.is_file():
-            _error(f"{scenario}: no such scenario file")
-        try:
-            load_scenario(scenario)
-        except InputError as exc:
-            _error(str(exc))
+            raise InputError("no such scenario file", file=scenario)
+        from alliance_sim import load_scenario
+
+        load_scenario(scenario)  # a bad file fails here, in one line, before the server starts
     from alliance_sim.app import serve
 
     click.echo(f"alliance-sim app: http://{host}:{port}/  (Ctrl-C stops the server)")

@@ -120,19 +120,21 @@ def test_app_command_without_the_extra_is_one_line_exit_2(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(app_command.importlib.util, "find_spec", lambda name: None if name == "solara" else real(name))
-    result = CliRunner().invoke(app_command.app, [])
+    from alliance_sim.cli.main import main
+
+    result = CliRunner().invoke(main, ["app"])
     assert result.exit_code == 2
     assert result.output.strip() == "error: the interactive page needs the app extra: pip install 'alliance-sim[app]'"
 
 
 def test_app_command_bad_scenario_is_one_line_exit_2(tmp_path):
-    from alliance_sim.cli.app import app
+    from alliance_sim.cli.main import main
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "name: x\nalliance: {name: A, hegemon: h}\ntime: {start: '2022-01'}\nactors: {h: {name: H, powr: 1}}\n"
     )
-    result = CliRunner().invoke(app, [str(bad)])
+    result = CliRunner().invoke(main, ["app", str(bad)])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "powr" in lines[0]
