@@ -24,8 +24,14 @@ Array = NDArray[np.float64]
 MEMBER, DISENGAGED, WITHDRAWN = 0, 1, 2
 """Membership statuses."""
 
+STATUS_NAMES = ("member", "disengaged", "withdrawn")
+"""Name of each status, by code."""
+
 REFUSED, TOKEN, FULL = 0, 1, 2
 """Answer levels."""
+
+ANSWER_NAMES = ("refused", "token", "full")
+"""Name of each answer level, by code."""
 
 ABSTAIN = -1
 """An ally that does not take part in a decision."""

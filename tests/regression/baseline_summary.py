@@ -22,7 +22,7 @@ def compute() -> dict[str, Any]:
     counts of replicates that disengaged and withdrew, median months, final statuses, and
     the mean pressure and trust in the hegemon at the end of the replay (2023-12) and of
     the run."""
-    from alliance_sim.runs.pipeline import run
+    from alliance_sim import run
     from alliance_sim.scenario.loader import load
 
     loaded = load(SCENARIO)

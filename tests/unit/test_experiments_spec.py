@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from alliance_sim.errors import InputError
-from alliance_sim.experiments.seeds import run_seed, run_seeds
+from alliance_sim.runs.seeds import run_seed, run_seeds
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.model import seed_to_int
 

@@ -11,7 +11,8 @@ from alliance_sim.agents import MemberState, OutsideActor
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.model import AllianceModel, seed_to_int
-from alliance_sim.runs.pipeline import replicate_seeds, run
+from alliance_sim import run
+from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.scenario.loader import with_overrides
 
 REPLICATES = 300
@@ -195,7 +196,7 @@ def test_hegemon_never_leaves(small_config, rule):
 
 
 def test_shortened_run_ends_before_later_events(csto_config):
-    from alliance_sim.runs.pipeline import run as run_scenario
+    from alliance_sim.experiments.driver import run as run_scenario
 
     result = run_scenario(csto_config, seed=1, replicates=2, steps=12)
     assert result.members["step"].max() == 12
