@@ -55,6 +55,8 @@ def defection_table(runs: pd.DataFrame, members: list[str] | None = None) -> pd.
         `p_disengaged_low`, `p_disengaged_high`, `median_month_disengaged`, the same for
         withdrawn, and the share of replicates ending in each status.
     """
+    if isinstance(runs["member"].dtype, pd.CategoricalDtype):  # group and order by value, not category
+        runs = runs.assign(member=runs["member"].astype(object))
     groups = [c for c in ("point",) if c in runs.columns] + ["member"]
     grouped = runs.groupby(groups, sort=False)
     table = grouped.size().rename("replicates").reset_index()
