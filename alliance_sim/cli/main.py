@@ -159,8 +159,8 @@ def run(
     With replicates, each member's probability of disengaging and of withdrawing is
     shown with a 95% Wilson interval and the median month it happens.
     """
-    from alliance_sim.reporting.summary import format_summary, summary_json
     from alliance_sim.experiments.driver import run as run_scenario
+    from alliance_sim.reporting.summary import format_summary, summary_json
     from alliance_sim.scenario.loader import load
 
     loaded = load(scenario, overrides)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from alliance_sim.runs.statistics import Z95, wilson
 
+
 def loop_defection_table(runs: pd.DataFrame, members: list[str] | None = None) -> pd.DataFrame:
     """Per member: probability of disengaging and of withdrawing, with 95% Wilson intervals.
 
@@ -113,5 +114,3 @@ def _loglog_interval(survival: float, variance_sum: float) -> tuple[float, float
     log_s = math.log(survival)
     se = math.sqrt(variance_sum) / abs(log_s)
     return survival ** math.exp(Z95 * se), survival ** math.exp(-Z95 * se)
-
-

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
+from alliance_sim import run
 from alliance_sim.errors import InputError
-from alliance_sim.runs import pipeline as sweep_module
 from alliance_sim.experiments.driver import plan_chunks, sweep
 from alliance_sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from alliance_sim.experiments.results import SweepResult
-from alliance_sim.runs.seeds import run_seed
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore
-from alliance_sim import run
+from alliance_sim.runs import pipeline as sweep_module
+from alliance_sim.runs.seeds import run_seed
 from alliance_sim.scenario.loader import with_overrides
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
@@ -281,7 +281,7 @@ def test_overwrite_replaces_only_a_folder_the_tool_marked_as_a_sweep(tmp_path):
     mine.mkdir()
     (mine / "chapter1.tex").write_text("text")
     (mine / "manifest.json").write_text('{"kind": "sweep"}')
-    with pytest.raises(InputError, match="not a sweep folder|not written by alliance-sim|not a sweep"):
+    with pytest.raises(InputError, match="not written by alliance-sim"):
         sweep(spec, executor=SerialExecutor(), out=mine, overwrite=True)
     assert (mine / "chapter1.tex").read_text() == "text"
     run_folder = tmp_path / "a-run"

@@ -7,12 +7,12 @@ import mesa
 import numpy as np
 import pytest
 
+from alliance_sim import run
 from alliance_sim.agents import MemberState, OutsideActor
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.model import AllianceModel, seed_to_int
-from alliance_sim import run
 from alliance_sim.core.randomness import replicate_seeds
+from alliance_sim.model import AllianceModel, seed_to_int
 from alliance_sim.scenario.loader import with_overrides
 
 REPLICATES = 300

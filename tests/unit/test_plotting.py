@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from alliance_sim import run
 from alliance_sim.errors import InputError
 from alliance_sim.reporting import figures as plotting
-from alliance_sim import run
 from alliance_sim.runs.statistics import defection_table, kaplan_meier, wilson
 from alliance_sim.scenario.loader import load
 
