@@ -170,8 +170,12 @@ def run(
             file=str(scenario),
             field="time.horizon_months",
         )
-    if out is not None and out.exists() and not overwrite:
-        raise InputError(f"{out} already exists; choose another --out or pass --overwrite", field="out")
+    if out is not None and out.exists():
+        if not overwrite:
+            raise InputError(f"{out} already exists; choose another --out or pass --overwrite", field="out")
+        from alliance_sim.files import check_replaceable
+
+        check_replaceable(out, "run")  # before running: only a run's results folder is replaced
     bar = _progress(replicates, quiet or as_json)
     try:
         result = run_scenario(

@@ -86,11 +86,12 @@ def sweep(
     from alliance_sim.experiments.driver import sweep as run_sweep
     from alliance_sim.experiments.executors import make_executor
     from alliance_sim.experiments.spec import load_sweep_spec
+    from alliance_sim.files import safe_name
 
     loaded = load_sweep_spec(spec)
     if resume and overwrite:
         raise InputError("--resume and --overwrite exclude each other", field="resume")
-    folder = out or Path("results") / loaded.name
+    folder = out or Path("results") / safe_name(loaded.name)  # a spec's name never leaves results/
     executor = make_executor(workers, dask)
     started = time.perf_counter()
     try:

@@ -60,7 +60,9 @@ class SweepResult:
         """Open a sweep folder (complete or not).
 
         Raises:
-            InputError: The folder is missing or is not a sweep folder.
+            InputError: The folder is missing, is not a sweep folder, or is damaged (a
+                manifest that is not JSON or lacks keys, a part file that cannot be read or
+                has no rows, a stray file among the parts); the message names the file.
         """
         folder = Path(folder)
         if not folder.is_dir():
@@ -68,7 +70,9 @@ class SweepResult:
         store = SweepStore(folder)
         manifest = store.read_manifest()
         store.check()
-        return cls(folder, manifest)
+        result = cls(folder, manifest)
+        result.design  # noqa: B018 - read now, so a damaged design is reported at once
+        return result
 
     # --- what the sweep is ---
 

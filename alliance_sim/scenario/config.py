@@ -435,6 +435,10 @@ class OutputConfig(_Frozen):
 class ScenarioConfig(_Frozen):
     """A complete defection scenario."""
 
+    # One value, not a sequence of fields: `mesa.batch_run(AllianceModel, {"scenario": config})`
+    # iterates over every parameter value that is iterable, as pydantic models are by default.
+    __iter__ = None  # type: ignore[assignment]
+
     name: str = Field(min_length=1, max_length=120)
     """Title shown in summaries and figures."""
     description: str = ""

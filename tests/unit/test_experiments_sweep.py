@@ -116,8 +116,15 @@ def test_dask_executor_gives_identical_results(reference, tmp_path):
     pytest.importorskip("distributed")
     with DaskExecutor("local", workers=2, processes=False) as executor:
         other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
-    assert other.manifest["executor"].startswith("dask local cluster")
+    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
     assert_same(reference, other)
+
+
+def test_a_local_dask_cluster_of_processes_says_processes():
+    pytest.importorskip("distributed")
+    executor = DaskExecutor.__new__(DaskExecutor)
+    executor.workers, executor.processes, executor.address, executor._cluster = 2, True, "local", object()
+    assert executor.describe() == "dask local cluster (2 worker processes)"
 
 
 def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
