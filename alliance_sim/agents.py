@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from alliance_sim.core.events import Request
     from alliance_sim.model import AllianceModel
 
-STATUS_NAMES = ("member", "disengaged", "withdrawn")
-"""Status codes as words, index = code."""
+STATUS_NAMES = dyn.STATUS_NAMES
+"""Status codes as words, index = code (defined beside the codes in `alliance_sim.core.dynamics`)."""
 
-ANSWER_NAMES = ("refused", "token", "full")
-"""Answer levels as words, index = level."""
+ANSWER_NAMES = dyn.ANSWER_NAMES
+"""Answer levels as words, index = level (defined beside the levels in `alliance_sim.core.dynamics`)."""
 
 
 class _Actor(mesa.Agent):

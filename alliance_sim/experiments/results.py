@@ -27,6 +27,7 @@ import pandas as pd
 
 from alliance_sim.errors import InputError
 from alliance_sim.experiments.storage import SweepStore
+from alliance_sim.files import atomic_write
 from alliance_sim.runs.statistics import (
     defection_table,
     kaplan_meier,
@@ -286,6 +287,6 @@ class SweepResult:
             tables["failed_runs"] = failed
         for name, frame in tables.items():
             path = target / f"{name}.csv"
-            frame.to_csv(path, index=False)
+            atomic_write(path, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
             written[name] = path
         return written

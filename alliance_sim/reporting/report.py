@@ -552,8 +552,6 @@ def write_report(
     """
     path = Path(path)
     text = build_report(result, ledger=ledger, folder=folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from alliance_sim.files import write_text
+
+    return write_text(path, text)

@@ -108,9 +108,9 @@ def test_run_overwrite_never_deletes_a_folder_the_tool_did_not_write(tmp_path):
 def test_run_overwrite_replaces_its_own_results_but_not_a_sweep(tmp_path, sweep_folder):
     out = tmp_path / "out"
     for _ in range(2):
-        done = CliRunner().invoke(main, ["run", str(SMALL), "--out", str(out), "--overwrite", "-q"])
+        done = CliRunner().invoke(main, ["run", str(SMALL), "-n", "2", "--out", str(out), "--overwrite", "-q"])
         assert done.exit_code == 0, done.output
-    done = CliRunner().invoke(main, ["run", str(SMALL), "--out", str(sweep_folder), "--overwrite", "-q"])
+    done = CliRunner().invoke(main, ["run", str(SMALL), "-n", "2", "--out", str(sweep_folder), "--overwrite", "-q"])
     assert done.exit_code == 2 and "sweep's results" in done.output
 
 
@@ -271,7 +271,7 @@ def _script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-@pytest.mark.parametrize("kind", list(UNGUARDED))
+@pytest.mark.parametrize("kind", ["run", pytest.param("sweep", marks=pytest.mark.slow)])
 def test_an_unguarded_script_with_workers_fails_at_once_with_what_to_add(kind, tmp_path):
     done = _script(tmp_path, UNGUARDED[kind])
     assert done.returncode == 1 and "finished" not in done.stdout

@@ -109,9 +109,9 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise InputError(f"unknown figure format {fmt!r} ({', '.join(FORMATS)})", field="format")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
-    return path
+    from alliance_sim.files import atomic_write
+
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt, metadata=_metadata(fmt)))
 
 
 def _metadata(fmt: str) -> dict[str, Any] | None:
