@@ -268,7 +268,8 @@ def run(
         size = max(1, -(-replicates // (4 * workers)))
     else:
         executor = SerialExecutor()
-        size = 1 if engine == "mesa" else BLOCK
+        # Mesa: about ten chunks (progress stays live; tables are built per chunk, not per replicate)
+        size = min(50, max(1, replicates // 10)) if engine == "mesa" else BLOCK
     size = min(size, BLOCK)
     started = time.perf_counter()
     with executor:

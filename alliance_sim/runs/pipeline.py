@@ -272,22 +272,33 @@ def _run_mesa(
 
     traces: list[Trace] = []
     good: list[int] = []
+    errors: list[str] = []
+    seconds: list[float] = []
+    logs: list[tuple[int, int, int, list[dict[str, Any]]]] = []
     for k, seed in enumerate(seeds):
         started = time.perf_counter()
         try:
             model = AllianceModel(config, rng=seed).run()
         except Exception as exc:
-            _add(tables, "runs", _runs_frame(context, point, reps[k : k + 1], [seed], error_text(exc), 0.0))
+            errors.append(error_text(exc))
+            seconds.append(0.0)
             continue
-        seconds = time.perf_counter() - started
+        seconds.append(time.perf_counter() - started)
+        errors.append("")
         traces.append(model.trace)
         good.append(k)
-        _add(tables, "runs", _runs_frame(context, point, reps[k : k + 1], [seed], "", seconds))
         if context.detail:
             r = int(reps[k])
-            events, answers = tb.event_rows(model.event_log, point * context.replicates + r, point, r)
-            _add(tables, "events", events)
-            _add(tables, "answers", answers)
+            logs.append((point * context.replicates + r, point, r, model.event_log))
+    runs = _runs_frame(context, point, reps, seeds, "", 0.0)
+    runs["status"] = np.where(np.asarray(errors) == "", "ok", "failed").astype(object)
+    runs["error"] = np.asarray(errors, dtype=object)
+    runs["seconds"] = np.asarray(seconds, dtype=float)
+    _add(tables, "runs", runs)
+    if logs:
+        events, answers = tb.event_rows(logs)
+        _add(tables, "events", events)
+        _add(tables, "answers", answers)
     if traces:
         stacked = Trace(
             members={name: np.stack([t.members[name] for t in traces], axis=1) for name in traces[0].members},

@@ -159,7 +159,7 @@ def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
             continue
         if pa.types.is_dictionary(kind) and kind.ordered:
             frame[name] = pd.Categorical(frame[name], dtype=_ordered_dtype(name))
-    return pa.Table.from_pandas(frame, schema=schema(table, list(frame.columns)), preserve_index=False)
+    return pa.Table.from_pandas(frame, schema=schema(table, list(frame.columns)), preserve_index=False, nthreads=1)
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -375,36 +375,40 @@ def trust_rows(
     )
 
 
-def event_rows(
-    log: Sequence[dict[str, Any]], run_id: int, point: int, replicate: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A Mesa run's event log as two tidy tables: the events, and each ally's answer to each request.
+def event_rows(logs: Sequence[tuple[int, int, int, Sequence[dict[str, Any]]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mesa runs' event logs as two tidy tables: the events, and each ally's answer to each request.
 
-    Requests are numbered from 0 within the run (`request`, empty for other events); the
-    answers table has one row per request and ally that answered.
+    Args:
+        logs: (run id, point, replicate, event log) of each run.
+
+    Returns:
+        The events (requests numbered from 0 within each run in `request`, empty for
+        other events) and the answers (one row per request and ally that answered).
     """
-    events: list[dict[str, Any]] = []
-    answers: list[dict[str, Any]] = []
-    request = 0
-    for entry in log:
-        row = {k: v for k, v in entry.items() if k != "votes"}
-        answer = str(row.get("answer") or "")
-        row["replayed"] = answer.endswith(" (replayed)")
-        row["answer"] = answer.removesuffix(" (replayed)") or None
-        row["request"] = None
-        if row.get("kind") == "request":
-            row["request"] = request
-            for vote in str(entry.get("votes") or "").split():
-                ally, _, level = vote.rpartition(":")
-                answers.append({"request": request, "ally": ally, "answer": level})
-            request += 1
-        events.append(row)
-    keys = {"run_id": run_id, "point": point, "replicate": replicate}
-    frame = pd.DataFrame(events, columns=[c for c in EVENT_COLUMNS if c != "replicate"])
+    events: dict[str, list[Any]] = {c: [] for c in ("run_id", "point", *EVENT_COLUMNS)}
+    answers: dict[str, list[Any]] = {c: [] for c in ("run_id", "point", *ANSWER_COLUMNS)}
+    for run_id, point, replicate, log in logs:
+        request = 0
+        for entry in log:
+            answer = str(entry.get("answer") or "")
+            is_request = entry.get("kind") == "request"
+            row = {
+                **entry,
+                "run_id": run_id,
+                "point": point,
+                "replicate": replicate,
+                "replayed": answer.endswith(" (replayed)"),
+                "answer": answer.removesuffix(" (replayed)") or None,
+                "request": request if is_request else None,
+            }
+            for column, values in events.items():
+                values.append(row.get(column))
+            if is_request:
+                for vote in str(entry.get("votes") or "").split():
+                    ally, _, level = vote.rpartition(":")
+                    for column, value in zip(answers, (run_id, point, replicate, request, ally, level), strict=True):
+                        answers[column].append(value)
+                request += 1
+    frame = pd.DataFrame(events)
     frame["request"] = frame["request"].astype("Int32")
-    for key, value in reversed(keys.items()):
-        frame.insert(0, key, value)
-    votes = pd.DataFrame(answers, columns=["request", "ally", "answer"])
-    for key, value in reversed(keys.items()):
-        votes.insert(0, key, value)
-    return frame, votes
+    return frame, pd.DataFrame(answers)
