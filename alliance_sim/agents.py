@@ -1,32 +1,59 @@
-"""Mesa agents: the member states of the alliance and the outside actors.
+"""Mesa agents: the member states of the alliance and the outside actors, as views.
 
-Agents hold behaviour only. Their numbers live in the model's `State` arrays (one row
-per member), so that the ensemble engine, which runs many replicates at once, reads
-and writes the very same quantities; each behaviour calls the phase functions of
-`alliance_sim.core.world` for the agent's own row, which call the equations in
-`alliance_sim.core.dynamics`.
+The numbers of a run live in the model's `State` arrays (`model.state`, one row per
+member), because the same month runs on one run (this Mesa model) and on a batch of
+replicates (the ensemble engine) with the very same code (`alliance_sim.core.month`).
+An agent is a view into its row: reading `member.pressure` reads
+`model.state.pressure[member.index]`, and setting it writes there, so a change made
+between steps is what the next month starts from. Trust is a Beta belief (two arrays),
+so it is set through a method (`MemberState.set_trust`).
+
+Agents are registered with the model as Mesa agents (`model.agents`,
+`model.agents_by_type[MemberState]`), so Mesa's `AgentSet` tools, the `DataCollector`
+and visualisation find them; the month itself does not call them one by one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import mesa
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
-from alliance_sim.core import world as phases
-from alliance_sim.scenario.config import ActorConfig
+from alliance_sim.core.dynamics import ANSWER_NAMES, STATUS_NAMES
 
 if TYPE_CHECKING:
-    from alliance_sim.core.events import Request
     from alliance_sim.model import AllianceModel
+    from alliance_sim.scenario.config import ActorConfig
 
-STATUS_NAMES = dyn.STATUS_NAMES
-"""Status codes as words, index = code (defined beside the codes in `alliance_sim.core.dynamics`)."""
+__all__ = ["ANSWER_NAMES", "STATUS_NAMES", "MemberState", "OutsideActor"]
 
-ANSWER_NAMES = dyn.ANSWER_NAMES
-"""Answer levels as words, index = level (defined beside the levels in `alliance_sim.core.dynamics`)."""
+
+class StateRow:
+    """A float attribute of a member that reads and writes its row of a `State` array."""
+
+    def __init__(self, doc: str) -> None:
+        """Describe the attribute (the array has the attribute's name)."""
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Remember which `State` array this attribute views."""
+        self.name = name
+
+    @overload
+    def __get__(self, agent: None, owner: type) -> StateRow: ...
+    @overload
+    def __get__(self, agent: MemberState, owner: type) -> float: ...
+    def __get__(self, agent: MemberState | None, owner: type) -> StateRow | float:
+        """The value in the agent's row."""
+        if agent is None:
+            return self
+        return float(getattr(agent.model.state, self.name)[agent.index])
+
+    def __set__(self, agent: MemberState, value: float) -> None:
+        """Write the value into the agent's row."""
+        getattr(agent.model.state, self.name)[agent.index] = float(value)
 
 
 class _Actor(mesa.Agent):
@@ -44,11 +71,11 @@ class _Actor(mesa.Agent):
 
 
 class MemberState(_Actor):
-    """A member state of the alliance.
+    """A member state of the alliance: a view into row `index` of the model's state.
 
-    It answers allies' requests for help, weighs the value of staying against the
-    value of leaving, and changes its status (member, disengaged, withdrawn) with
-    hysteresis.
+    It answers allies' requests for help, weighs the value of staying against the value
+    of leaving, and changes its status (member, disengaged, withdrawn) with hysteresis;
+    the model does all three for every member at once (`alliance_sim.core.month`).
 
     Attributes:
         actor_id: Scenario id, for example `armenia`.
@@ -57,6 +84,16 @@ class MemberState(_Actor):
         params: The member's configured parameters.
     """
 
+    pressure = StateRow("Smoothed pressure to leave (settable).")
+    grievance = StateRow("Grievance left by unanswered requests, in [0, 1] (settable).")
+    protest = StateRow("Protest pressure on top of the baseline, in [0, 1] (settable).")
+    offers = StateRow("Extra attractiveness of outside options from offers, in [0, 1] (settable).")
+    crisis = StateRow("Regime crisis level, in [0, 1] (settable).")
+    credibility = StateRow("Last month's credibility of internal help (recomputed each month).")
+    value_stay = StateRow("Last month's value of staying (recomputed each month).")
+    value_leave = StateRow("Last month's value of leaving (recomputed each month).")
+    max_threat = StateRow("Largest threat the member faced last month (recomputed each month).")
+
     @property
     def is_hegemon(self) -> bool:
         """Whether this member leads the alliance (it never leaves)."""
@@ -64,56 +101,49 @@ class MemberState(_Actor):
 
     @property
     def status(self) -> str:
-        """Current status: `member`, `disengaged` or `withdrawn`."""
+        """Current status: `member`, `disengaged` or `withdrawn` (settable, by name or code)."""
         return STATUS_NAMES[int(self.model.state.status[self.index])]
 
-    @property
-    def pressure(self) -> float:
-        """Smoothed pressure to leave."""
-        return float(self.model.state.pressure[self.index])
+    @status.setter
+    def status(self, value: str | int) -> None:
+        code = STATUS_NAMES.index(value) if isinstance(value, str) else int(value)
+        if code not in (dyn.MEMBER, dyn.DISENGAGED, dyn.WITHDRAWN):
+            raise ValueError(f"unknown status {value!r} ({', '.join(STATUS_NAMES)})")
+        self.model.state.status[self.index] = code
 
     @property
     def trust_in_hegemon(self) -> float:
         """Belief that the hegemon honours the treaty (NaN for the hegemon itself)."""
         if self.is_hegemon:
             return float("nan")
-        h = self.model.world.hegemon
-        state = self.model.state
-        return float(dyn.trust(state.alpha[self.index, h], state.beta[self.index, h]))
+        return self.trust_in(self.model.members[self.model.world.hegemon])
 
     def trust_in(self, other: MemberState) -> float:
-        """Belief that `other` honours the treaty."""
+        """Belief that `other` honours the treaty: alpha / (alpha + beta)."""
         state = self.model.state
         return float(dyn.trust(state.alpha[self.index, other.index], state.beta[self.index, other.index]))
 
-    def answer_request(self, request: Request, draw: float) -> int:
-        """Decide how to answer an ally's request: 0 refuse, 1 token, 2 full.
+    def set_trust(self, other: MemberState, value: float, strength: float | None = None) -> None:
+        """Set this member's belief that `other` honours the treaty.
 
         Args:
-            request: The request.
-            draw: This member's uniform draw for it.
-
-        Returns:
-            The answer level.
+            other: The ally.
+            value: The new trust, in (0, 1).
+            strength: Pseudo-observations behind it (alpha + beta); by default the
+                belief keeps the weight of evidence it has now.
         """
-        world, state = self.model.world, self.model.state
-        score = phases.answer_scores(world, state, request, self.index)
-        return int(dyn.ally_answer(score, world.config.model.answer.token_band, np.asarray(draw)))
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"trust must be in (0, 1), got {value}")
+        state = self.model.state
+        i, j = self.index, other.index
+        total = float(state.alpha[i, j] + state.beta[i, j]) if strength is None else float(strength)
+        state.alpha[i, j] = value * total
+        state.beta[i, j] = (1.0 - value) * total
 
-    def weigh_membership(self) -> None:
-        """Compare the value of staying with the value of leaving and update the pressure."""
-        world, state = self.model.world, self.model.state
-        net = phases.weigh_membership(world, state, self.index, self.model.survey)
-        phases.update_pressure(world, state, self.index, net)
-
-    def reconsider_status(self) -> None:
-        """Possibly change status, from this month's draw."""
-        world, state = self.model.world, self.model.state
-        before = int(state.status[self.index])
-        draw = self.model.draws[self.model.steps - 1, self.index]
-        after = int(phases.reconsider_status(world, state, self.index, draw))
-        if after != before:
-            self.model.log_status_change(self, before, after)
+    def traced(self, name: str) -> Any:
+        """This member's value of a traced quantity (`alliance_sim.core.trace.TRACED`) now."""
+        value = self.model.trace.members[name][self.model.steps, self.index]
+        return STATUS_NAMES[int(value)] if name == "status" else float(value)
 
 
 class OutsideActor(_Actor):
@@ -131,3 +161,7 @@ class OutsideActor(_Actor):
     def hostility_toward(self, member: MemberState) -> float:
         """Hostility this actor currently shows toward `member`."""
         return float(self.model.state.intent[member.index, self.index])
+
+    def set_hostility_toward(self, member: MemberState, value: float) -> None:
+        """Set the hostility this actor shows toward `member` (it then relaxes toward baseline)."""
+        self.model.state.intent[member.index, self.index] = float(np.clip(value, 0.0, 1.0))

@@ -3,24 +3,33 @@
 One step is one month. The model builds a `MemberState` for each member and an
 `OutsideActor` for each outside actor, draws the run's random numbers as one block
 at the start (shape (months, columns), see `alliance_sim.core.world.World`), and plays the
-scripted events and random hazards of its scenario month by month.
+scripted events and random hazards of its scenario month by month: each step runs
+`alliance_sim.core.month.run_month`, the same month the ensemble engine runs, on a
+state with no batch axis. The agents are views into that state (`alliance_sim.agents`).
+
+`model.config` is the scenario as run; `model.scenario` is Mesa's own `Scenario`
+(left as Mesa sets it).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from alliance_sim.agents import ANSWER_NAMES, STATUS_NAMES, MemberState, OutsideActor
+from alliance_sim.agents import MemberState, OutsideActor
 from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.dynamics import ANSWER_NAMES, STATUS_NAMES
 from alliance_sim.core.events import Event, Request
+from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
-from alliance_sim.core.world import Survey, Trace, compile_world, initial_state, play_events, relax, survey
+from alliance_sim.core.state import initial_state
+from alliance_sim.core.trace import TRACED, Trace
+from alliance_sim.core.world import compile_world
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import load_scenario, with_overrides
 
@@ -30,7 +39,11 @@ class AllianceModel(mesa.Model):
 
     Args:
         scenario: A `ScenarioConfig`, or the path of a scenario YAML file.
-        rng: Seed (an int or a `numpy.random.SeedSequence`); None draws one from the OS.
+        rng: Seed: an int, a `numpy.random.SeedSequence`, or a `numpy.random.Generator`
+            (as Mesa's own models take); None draws one from the OS. A Generator gives
+            the integer seed `int(rng.integers(2**63))` (it advances by one draw), so the
+            same Generator state gives the same run; the run then draws everything from
+            that integer, like every other engine.
         overrides: `--set`-style overrides, ``{"actors.russia.capacity": 0.8}``.
         **parameters: Overrides as plain keyword arguments, with ``__`` for ``.``
             (``actors__russia__capacity=0.8``), so that `mesa.batch_run` can vary them.
@@ -49,12 +62,12 @@ class AllianceModel(mesa.Model):
         self,
         scenario: ScenarioConfig | str | os.PathLike[str],
         *,
-        rng: SeedLike = None,
+        rng: SeedLike | np.random.Generator = None,
         overrides: Mapping[str, Any] | None = None,
         **parameters: Any,
     ) -> None:
         """Build agents and state from the scenario, and draw the random block."""
-        seed = seed_to_int(rng)
+        seed = int(rng.integers(2**63)) if isinstance(rng, np.random.Generator) else seed_to_int(rng)
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
         super().__init__(rng=seed)
@@ -77,7 +90,6 @@ class AllianceModel(mesa.Model):
             else:
                 self.outsiders.append(OutsideActor(self, actor_id, index, params))
         self.state = initial_state(self.world)
-        self.survey: Survey = survey(self.world, self.state)
         self.trace = Trace.empty(self.world)
         self.trace.record(self.world, self.state, 0)
         self.event_log: list[dict[str, Any]] = []
@@ -90,12 +102,7 @@ class AllianceModel(mesa.Model):
                 "withdrawn": "n_withdrawn",
             },
             agenttype_reporters={
-                MemberState: {
-                    "member": "actor_id",
-                    "status": "status",
-                    "pressure": "pressure",
-                    "trust_in_hegemon": "trust_in_hegemon",
-                }
+                MemberState: {"member": "actor_id", **{name: _reporter(name) for name in TRACED}},
             },
         )
         self.datacollector.collect(self)
@@ -139,37 +146,15 @@ class AllianceModel(mesa.Model):
     def step(self) -> None:
         """Advance one month.
 
-        The phases, in order:
-
-        1. Relax: trust beliefs forget toward their priors; hostility, protests, offers,
-           grievances and regime crises fade toward baseline; the war load recovers at
-           its rate.
-        2. Events: this month's scripted events fire in file order, then each hazard
-           fires if its draw falls below its monthly rate, in file order. Each changes
-           the state (hostility, crisis, war load, protest, offers, distrust).
-        3. Requests: as soon as an event raises a request for assistance, every active
-           ally (`MemberState.answer_request`) answers full, token or refuse; the
-           alliance combines the answers by its decision rule unless the scenario replays
-           the historical answer; every member updates its trust in the allies who
-           answered (the requester with weight 1, the others with the spillover); the
-           requester's grievance grows unless the answer was full.
-        4. Weigh membership: every member compares the value of staying with the value
-           of leaving (`MemberState.weigh_membership`) and updates its smoothed pressure.
-           Disengaged and withdrawn members no longer count in anyone's credibility and
-           make outside options look more attainable (contagion).
-        5. Status: every member but the hegemon may disengage, withdraw, re-engage or
-           rejoin (`MemberState.reconsider_status`), from one draw each.
-        6. Record: the trace, the event log and the Mesa `DataCollector`.
+        The month is `alliance_sim.core.month.run_month` (its docstring is where the order
+        of a month is written); then the model logs status changes and collects its
+        `DataCollector`.
         """
         t = self.steps - 1
-        relax(self.world, self.state)
-        play_events(self.world, self.state, t, self.draws[t], self._answer, self._log_event)
-        self.survey = survey(self.world, self.state)
+        before = run_month(self.world, self.state, t, self.draws[t], self.trace, self._log_event)
         for agent in self.members:
-            agent.weigh_membership()
-        for agent in self.members:
-            agent.reconsider_status()
-        self.trace.record(self.world, self.state, t + 1)
+            if before[agent.index] != self.state.status[agent.index]:
+                self.log_status_change(agent, int(before[agent.index]), int(self.state.status[agent.index]))
         self.datacollector.collect(self)
         if self.steps >= self.world.steps:
             self.running = False
@@ -181,13 +166,6 @@ class AllianceModel(mesa.Model):
         return self
 
     # --- callbacks -------------------------------------------------------------------
-
-    def _answer(self, request: Request, eligible: np.ndarray, draws: np.ndarray) -> np.ndarray:
-        levels = np.full(self.world.m, dyn.ABSTAIN, dtype=np.int8)
-        for agent in self.members:
-            if eligible[agent.index]:
-                levels[agent.index] = agent.answer_request(request, draws[agent.index])
-        return levels
 
     def _log_event(
         self,
@@ -224,11 +202,8 @@ class AllianceModel(mesa.Model):
                 answer=ANSWER_NAMES[int(answer)] + (" (replayed)" if request.forced else ""),
                 votes=" ".join(votes),
             )
-        elif event.kind == "summit":
-            absent = [a.actor_id for a in self.members if int(self.state.status[a.index]) != dyn.MEMBER]
-            row["note"] = (event.note + "; " if event.note else "") + (
-                "absent: " + ", ".join(absent) if absent else "all members attend"
-            )
+        else:
+            row["note"] = event.behaviour.describe(self.world, self.state, event)
         self.event_log.append(row)
 
     def log_status_change(self, agent: MemberState, before: int, after: int) -> None:
@@ -248,3 +223,8 @@ class AllianceModel(mesa.Model):
                 "note": f"{STATUS_NAMES[before]} -> {STATUS_NAMES[after]} (pressure {agent.pressure:.2f})",
             }
         )
+
+
+def _reporter(name: str) -> Callable[[MemberState], Any]:
+    """A `DataCollector` agent reporter for one traced quantity."""
+    return lambda agent: agent.traced(name)

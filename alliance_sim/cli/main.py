@@ -262,7 +262,8 @@ def _validate_one(path: Path, load: Callable[..., Any]) -> tuple[str, str, list[
 
         spec = load_sweep_spec(path)
         return "sweep", f"{spec.describe()}", []
-    from alliance_sim.core.world import compile_world, start_warnings
+    from alliance_sim.core.state import start_warnings
+    from alliance_sim.core.world import compile_world
 
     loaded = load(path)
     config = loaded.config

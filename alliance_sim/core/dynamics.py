@@ -16,6 +16,8 @@ Walt (1987) for threat, Snyder (1984) for abandonment and entrapment.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,13 +27,13 @@ MEMBER, DISENGAGED, WITHDRAWN = 0, 1, 2
 """Membership statuses."""
 
 STATUS_NAMES = ("member", "disengaged", "withdrawn")
-"""Name of each status, by code."""
+"""Status codes as words, index = code."""
 
 REFUSED, TOKEN, FULL = 0, 1, 2
 """Answer levels."""
 
 ANSWER_NAMES = ("refused", "token", "full")
-"""Name of each answer level, by code."""
+"""Answer levels as words, index = level."""
 
 ABSTAIN = -1
 """An ally that does not take part in a decision."""
@@ -65,7 +67,7 @@ def sequential_sum(x: Array) -> Array:
         acc = 0.0
         for value in x.tolist():
             acc += value
-        return np.float64(acc)
+        return cast(Array, np.float64(acc))  # a NumPy scalar: behaves as a 0-d array
     total = np.zeros(x.shape[:-1], dtype=np.float64)
     for index in range(x.shape[-1]):
         total = total + x[..., index]
@@ -88,7 +90,7 @@ def power_ratio(power_self: Array, power_other: Array, exponent: float) -> Array
     """
     a = np.power(power_other, exponent)
     b = np.power(power_self, exponent)
-    return a / (a + b)
+    return cast(Array, a / (a + b))
 
 
 def threat(ratio: Array, proximity: Array, offense: Array, intent: Array) -> Array:
@@ -135,7 +137,7 @@ def forget(alpha: Array, beta: Array, alpha0: Array, beta0: Array, rate: float) 
     return relax_toward(alpha, alpha0, rate), relax_toward(beta, beta0, rate)
 
 
-def answer_credit(level: Array, token_credit: float) -> Array:
+def answer_credit(level: NDArray[Any], token_credit: float) -> Array:
     """Share of an answer counted as help: 1 full, `token_credit` token, 0 refused."""
     level = np.asarray(level)
     return np.where(level == FULL, 1.0, np.where(level == TOKEN, token_credit, 0.0))
@@ -193,7 +195,7 @@ def willingness(
     capacity: Array,
     threat_from_attacker: Array,
     ties_to_attacker: Array,
-    internal: float,
+    internal: float | Array,
     bias: float,
     w_trust: float,
     w_capacity: float,
@@ -423,7 +425,7 @@ def transition(
     reengage: float,
     rejoin: float,
     scale: float,
-    fixed: Array,
+    fixed: NDArray[Any],
 ) -> Array:
     """Monthly status transitions with hysteresis, from one uniform draw per member.
 
@@ -448,7 +450,10 @@ def transition(
         New statuses (int8), shape (..., m).
     """
     if np.ndim(status) == 0:
-        return _transition_one(int(status), pressure, draw, disengage, withdraw, reengage, rejoin, scale, bool(fixed))
+        one = _transition_one(
+            int(status), float(pressure), float(draw), disengage, withdraw, reengage, rejoin, scale, bool(fixed)
+        )
+        return cast(Array, one)
     p_disengage = sigmoid((pressure - disengage) / scale)
     p_withdraw = sigmoid((pressure - withdraw) / scale)
     p_reengage = sigmoid((reengage - pressure) / scale)

@@ -1,7 +1,7 @@
 """The ensemble engine: the same monthly phases for R replicates at once.
 
-State arrays get a leading replicate axis of length R and every phase of
-`alliance_sim.core.world` runs once per month for all replicates and all members. Replicate
+State arrays get a leading replicate axis of length R and the month
+(`alliance_sim.core.month.run_month`) runs once for all replicates and all members. Replicate
 r reads the same random block the Mesa model draws for the same integer seed, and the
 phases are elementwise or fixed-order sums, so replicate r's trajectory equals the Mesa
 run with that seed exactly (`tests/unit/test_model.py` checks it bit for bit).
@@ -13,24 +13,18 @@ the same as the Mesa model's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import random_block
-from alliance_sim.core.world import (
-    Trace,
-    World,
-    answer_all,
-    compile_world,
-    initial_state,
-    play_events,
-    reconsider_status,
-    relax,
-    survey,
-    update_pressure,
-    weigh_membership,
-)
-from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.core.state import initial_state
+from alliance_sim.core.trace import Trace
+from alliance_sim.core.world import World, compile_world
+
+if TYPE_CHECKING:
+    from alliance_sim.scenario.config import ScenarioConfig
 
 
 def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:
@@ -57,13 +51,6 @@ def run_ensemble(config: ScenarioConfig | World, seeds: Sequence[int]) -> Trace:
     state = initial_state(world, batch)
     trace = Trace.empty(world, batch)
     trace.record(world, state, 0)
-    answer = answer_all(world, state)
-    everyone = slice(None)
     for t in range(world.steps):
-        relax(world, state)
-        play_events(world, state, t, draws[t], answer)
-        net = weigh_membership(world, state, everyone, survey(world, state))
-        update_pressure(world, state, everyone, net)
-        reconsider_status(world, state, everyone, draws[t, :, : world.m])
-        trace.record(world, state, t + 1)
+        run_month(world, state, t, draws[t], trace)
     return trace

@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alliance_sim.core.world import TRACED
+from alliance_sim.core.trace import TRACED
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import LoadedScenario, config_hash, load, with_overrides

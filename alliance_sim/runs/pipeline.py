@@ -43,7 +43,8 @@ import pandas as pd
 import pyarrow as pa
 
 from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.core.world import TRACED, Trace, compile_world
+from alliance_sim.core.trace import TRACED, Trace
+from alliance_sim.core.world import compile_world
 from alliance_sim.runs import tables as tb
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig, month_label

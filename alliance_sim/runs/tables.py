@@ -1,6 +1,6 @@
 """The tables a run keeps, built from traces, each with one declared Arrow schema.
 
-A trace (`alliance_sim.core.world.Trace`) holds every traced quantity for every month of
+A trace (`alliance_sim.core.trace.Trace`) holds every traced quantity for every month of
 a block of R replicates (arrays of shape (steps + 1, R, members)). This module turns it
 into tidy tables, the same functions for `run` and for `sweep`:
 
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from alliance_sim.core.dynamics import ANSWER_NAMES, STATUS_NAMES
-from alliance_sim.core.world import Trace
+from alliance_sim.core.trace import Trace
 
 LABEL = pa.dictionary(pa.int32(), pa.string())
 """A string column with few distinct values (member, month, ...)."""

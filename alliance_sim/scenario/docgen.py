@@ -2,8 +2,10 @@
 
 The reference is generated from the pydantic models' docstrings, types, defaults and
 bounds, so it cannot drift from the code: `tests/unit/test_docs.py` checks that the file
-holds exactly what `render_reference()` gives. After changing `config.py`, refresh it
-with `python -m alliance_sim.scenario.docgen docs/scenarios.md`.
+holds exactly what `render_reference()` gives. The event-types table comes from the
+registered event kinds (`render_event_kinds()`, one row per kind module). After changing
+a config model or an event kind, refresh both with
+`python -m alliance_sim.scenario.docgen docs/scenarios.md`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from alliance_sim.core.events import REGISTRY, EventSpec
 from alliance_sim.scenario import config as cfg
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE -->"
 END = "<!-- END GENERATED REFERENCE -->"
+KINDS_BEGIN = "<!-- BEGIN GENERATED EVENT KINDS -->"
+KINDS_END = "<!-- END GENERATED EVENT KINDS -->"
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("top level", cfg.ScenarioConfig),
@@ -115,20 +120,33 @@ def render_reference() -> str:
         out.append("| field | type | default | bounds | meaning |")
         out.append("|---|---|---|---|---|")
         for name, info in model.model_fields.items():
+            kind_field = issubclass(model, EventSpec) and name == "type"
+            type_name = " \\| ".join(f"`{kind}`" for kind in REGISTRY) if kind_field else _type_name(info.annotation)
             description = " ".join((info.description or "").split()).replace("|", "\\|")
-            out.append(
-                f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {_bounds(info)} | {description} |"
-            )
+            out.append(f"| `{name}` | {type_name} | {_default(info)} | {_bounds(info)} | {description} |")
         out.append("")
     out.append(END)
     return "\n".join(out)
 
 
+def render_event_kinds() -> str:
+    """The event-types table: one row per registered kind, from the kind's own module."""
+    out = [KINDS_BEGIN, "", "| type | needs | effect |", "|---|---|---|"]
+    out += [f"| `{kind.type}` | {kind.needs} | {kind.effect} |" for kind in REGISTRY.values()]
+    out += ["", KINDS_END]
+    return "\n".join(out)
+
+
+def _replace(text: str, begin: str, end: str, block: str) -> str:
+    start, stop = text.index(begin), text.index(end) + len(end)
+    return text[:start] + block + text[stop:]
+
+
 def update(path: Path) -> bool:
-    """Replace the generated block in `path`; returns whether the file changed."""
+    """Replace the generated blocks in `path`; returns whether the file changed."""
     text = path.read_text()
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    new = text[:start] + render_reference() + text[end:]
+    new = _replace(text, BEGIN, END, render_reference())
+    new = _replace(new, KINDS_BEGIN, KINDS_END, render_event_kinds())
     if new != text:
         path.write_text(new)
     return new != text

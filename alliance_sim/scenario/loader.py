@@ -185,9 +185,10 @@ def _merge_by_id(
     origins: dict[PathKey, Origin],
 ) -> list[Any]:
     result = copy.deepcopy(base)
-    ids = {item.get("id"): i for i, item in enumerate(result) if isinstance(item, dict) and item.get("id")}
+    # Only a string is an id; anything else (a list, a mapping) is left for validation to reject.
+    ids = {item["id"]: i for i, item in enumerate(result) if isinstance(item, dict) and isinstance(item.get("id"), str)}
     for j, item in enumerate(top):
-        key = item.get("id") if isinstance(item, dict) else None
+        key = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
         if key in ids:
             i = ids[key]
             shifted = _shift(top_origins, (*path, j), (*path, i))

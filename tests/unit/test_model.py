@@ -210,7 +210,7 @@ def test_shortened_run_ends_before_later_events(csto_config):
 
 def test_grievance_renewed_at_a_summit_keeps_its_attacker(small_config):
     from alliance_sim.core.events import Request
-    from alliance_sim.core.world import answer_scores, attacker_of
+    from alliance_sim.core.phases import answer_scores, attacker_of
 
     config = with_overrides(small_config, {"hazards.raids.monthly_rate": 0.0, "events.spring_summit.answer": None})
     model = AllianceModel(config, rng=2)
@@ -222,10 +222,10 @@ def test_grievance_renewed_at_a_summit_keeps_its_attacker(small_config):
     fresh = Request(SMALL, enemy, None, 0, "attack")
     internal = Request(SMALL, None, None, 0, "unrest")
     assert attacker_of(model.state, renewed) == enemy
+    scores = {
+        name: answer_scores(model.world, model.state, r)
+        for name, r in (("renewed", renewed), ("fresh", fresh), ("internal", internal))
+    }
     for ally in (BIG, MID):
-        assert answer_scores(model.world, model.state, renewed, ally) == answer_scores(
-            model.world, model.state, fresh, ally
-        )
-        assert answer_scores(model.world, model.state, renewed, ally) != answer_scores(
-            model.world, model.state, internal, ally
-        )
+        assert scores["renewed"][ally] == scores["fresh"][ally]
+        assert scores["renewed"][ally] != scores["internal"][ally]

@@ -1,0 +1,83 @@
+"""One month of the model, written once: both engines run `run_month`.
+
+The Mesa engine (`alliance_sim.model.AllianceModel.step`) runs it on a state with no
+batch axis; the ensemble engine (`alliance_sim.core.ensemble.run_ensemble`) on a state
+with a leading replicate axis. The phase functions live in `alliance_sim.core.phases`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alliance_sim.core.phases import (
+    RecordFn,
+    play_events,
+    reconsider_status,
+    relax,
+    survey,
+    update_pressure,
+    weigh_membership,
+)
+from alliance_sim.core.state import State
+from alliance_sim.core.trace import Trace
+from alliance_sim.core.world import World
+
+PHASES = ("relax", "events", "requests", "weigh membership", "status", "record")
+"""The phases of a month, in order (their meaning: `run_month`)."""
+
+
+def run_month(
+    world: World,
+    state: State,
+    step: int,
+    draws: np.ndarray,
+    trace: Trace,
+    record: RecordFn | None = None,
+) -> np.ndarray:
+    """Advance the state by month `step` (0-based) and record it in row `step + 1` of the trace.
+
+    The phases, in order:
+
+    1. Relax: trust beliefs forget toward their priors; hostility, protests, offers,
+       grievances and regime crises fade toward baseline; the war load recovers at its
+       rate (`phases.relax`).
+    2. Events: this month's scripted events fire in file order, then each hazard fires
+       where its draw falls below its monthly rate, in file order. Each changes the state
+       as its kind says (`alliance_sim.core.events`: hostility, crisis, war load, protest,
+       offers, distrust).
+    3. Requests: as soon as an event raises a request for assistance, every active ally
+       other than the parties answers full, token or refuse from its own draw
+       (`phases.ally_answers`); the alliance combines the answers by its decision rule
+       unless the scenario replays the historical answer; every member updates its trust
+       in the allies who answered (the requester with weight 1, the others with the
+       spillover); the requester's grievance grows unless the answer was full
+       (`phases.resolve_request`).
+    4. Weigh membership: every member compares the value of staying with the value of
+       leaving, from one shared survey of the month (active capacity, departures), and
+       folds the difference into its smoothed pressure (`phases.weigh_membership`,
+       `phases.update_pressure`). Disengaged and withdrawn members no longer count in
+       anyone's credibility and make outside options look more attainable (contagion).
+    5. Status: every member but the hegemon may disengage, withdraw, re-engage or rejoin
+       (`phases.reconsider_status`), from one draw each.
+    6. Record: the state goes into the trace. (The Mesa engine also logs status changes
+       and collects its `DataCollector` after this.)
+
+    Args:
+        world: The compiled scenario.
+        state: The state, modified in place; any batch shape.
+        step: The month index, 0-based.
+        draws: This month's row of the random block, (..., columns).
+        trace: The trace; row `step + 1` is written.
+        record: Optional callback for the event log (event, fired, request, levels, answer).
+
+    Returns:
+        The statuses before phase 5 (a copy), so that an engine can report changes.
+    """
+    relax(world, state)
+    play_events(world, state, step, draws, record)
+    net = weigh_membership(world, state, survey(world, state))
+    update_pressure(world, state, net)
+    before = state.status.copy()
+    reconsider_status(world, state, draws[..., : world.m])
+    trace.record(world, state, step + 1)
+    return before
