@@ -17,6 +17,7 @@ with intervals and the replicate noise floor).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -287,6 +288,10 @@ class SweepResult:
             tables["failed_runs"] = failed
         for name, frame in tables.items():
             path = target / f"{name}.csv"
-            atomic_write(path, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+            atomic_write(path, functools.partial(_write_csv, frame))
             written[name] = path
         return written
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)

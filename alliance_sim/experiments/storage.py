@@ -30,6 +30,7 @@ deleted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import shutil
@@ -223,7 +224,7 @@ class SweepStore:
             rows[table] = data.num_rows
             directory = self.folder / table
             directory.mkdir(exist_ok=True)
-            files.atomic_write(directory / name, lambda tmp, data=data: pq.write_table(data, tmp))
+            files.atomic_write(directory / name, functools.partial(_write_parquet, data))
 
     def clean(self) -> int:
         """Remove temporary files and parts of chunks that never committed; returns how many."""
@@ -383,6 +384,10 @@ class SweepStore:
             yield
         finally:
             lock.release()
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path)
 
 
 def read_parquet(path: Path, columns: list[str] | None = None, *, empty_ok: bool = True) -> pa.Table:

@@ -304,7 +304,9 @@ def _run_mesa(
         stacked = Trace(
             members={name: np.stack([t.members[name] for t in traces], axis=1) for name in traces[0].members},
             war_load=np.stack([t.war_load for t in traces], axis=1),
-            trust=np.stack([t.trust for t in traces], axis=1) if traces[0].trust is not None else None,
+            trust=np.stack([t.trust for t in traces if t.trust is not None], axis=1)
+            if traces[0].trust is not None
+            else None,
         )
         _record(context, stacked, members, months, point, reps[good], tables)
 
@@ -416,14 +418,19 @@ def ledger_record(loaded: LoadedScenario) -> dict[str, Any] | None:
 
 def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> dict[str, Any]:
     """What every manifest records about the scenario and the software (run and sweep alike)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import mesa
 
-    import alliance_sim
     from alliance_sim.runs.results import git_commit
 
+    try:
+        package_version = version("alliance-sim")
+    except PackageNotFoundError:  # a source tree that is not installed
+        package_version = "0.0.0+unknown"
     return {
         "package": "alliance-sim",
-        "version": alliance_sim.__version__,
+        "version": package_version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": config.name,
         "scenario_file": str(loaded.path) if loaded.path else None,

@@ -183,7 +183,7 @@ class RunResult:
             if _table_path(folder / name, fmt).exists()
         }
         scenario_path = folder / "scenario.yaml"
-        scenario = {}
+        scenario: dict[str, Any] = {}
         if scenario_path.exists():
             try:
                 scenario = yaml.safe_load(scenario_path.read_text(encoding="utf-8")) or {}

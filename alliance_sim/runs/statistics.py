@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -165,7 +166,7 @@ def replicate_noise(p: np.ndarray, replicates: np.ndarray | int) -> float:
 
 
 def sobol_indices(
-    problem: dict, y: np.ndarray, *, noise: float = float("nan"), resamples: int = 200, seed: int = 0
+    problem: dict[str, Any], y: np.ndarray, *, noise: float = float("nan"), resamples: int = 200, seed: int = 0
 ) -> pd.DataFrame:
     """First- and total-order Sobol indices (Saltelli sample, SALib) with 95% intervals.
 
@@ -206,7 +207,7 @@ def sobol_indices(
 
 
 def morris_indices(
-    problem: dict,
+    problem: dict[str, Any],
     x: np.ndarray,
     y: np.ndarray,
     *,
@@ -272,4 +273,4 @@ def _lower_median_labels(runs: pd.DataFrame, groups: list[str], column: str, tab
     count = present.groupby(groups, sort=False)[column].transform("size").to_numpy()
     medians = present[rank == (count - 1) // 2]
     merged = table[groups].merge(medians, on=groups, how="left")
-    return merged[column].astype(object).fillna("").to_numpy(dtype=object)
+    return np.asarray(merged[column].astype(object).fillna("").to_numpy(dtype=object))

@@ -235,8 +235,9 @@ def member_outcomes(
             continue
         first, ever = _first(hit)
         first, ever = first.reshape(-1), ever.reshape(-1)
-        data[f"step_{name}"] = pd.arrays.IntegerArray(np.where(ever, first, 0).astype(np.int32), mask=~ever)
-        data[f"month_{name}"] = np.where(ever, months[first], None).astype(object)
+        steps_at = np.asarray(np.where(ever, first, 0), dtype=np.int32)
+        data[f"step_{name}"] = pd.arrays.IntegerArray(steps_at, mask=~ever)
+        data[f"month_{name}"] = np.asarray(np.where(ever, months[first], None), dtype=object)
     trust = trace.members["trust_in_hegemon"]
     pressure = trace.members["pressure"]
     with np.errstate(invalid="ignore"):
