@@ -166,15 +166,43 @@ def write_marker(folder: str | Path, kind: str) -> None:
     write_json(Path(folder) / MARKER, {"kind": kind, "package": "alliance-sim"})
 
 
+LEGACY_NAMES = {
+    "run": {"manifest.json", "scenario.yaml", "summary.csv", "figures"}
+    | {f"{t}.{x}" for t in ("members", "alliance", "events", "runs", "trust") for x in ("parquet", "csv")},
+    "sweep": {"manifest.json", "spec.yaml", "scenario.yaml", "design.parquet", "analysis", ".lock"}
+    | {"runs", "outcomes", "alliance", "timeseries"},
+}
+"""What a folder written before markers existed may hold, by kind."""
+
+
 def folder_kind(folder: str | Path) -> str | None:
-    """The kind in a folder's marker, or None when the folder has no readable marker."""
-    path = Path(folder) / MARKER
+    """The kind of a folder the tool wrote, or None when the tool did not write it.
+
+    The kind is the marker's. A folder written before markers existed counts as the
+    tool's only when its manifest says so (`package: alliance-sim`, and `kind: sweep` or
+    a run's `replicate_seeds`) and it holds nothing but the files that version wrote.
+    """
+    folder = Path(folder)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return _legacy_kind(folder)
     kind = data.get("kind") if isinstance(data, dict) else None
     return kind if kind in KINDS else None
+
+
+def _legacy_kind(folder: Path) -> str | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        names = {p.name for p in folder.iterdir()}
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("package") != "alliance-sim":
+        return None
+    kind = "sweep" if manifest.get("kind") == "sweep" else "run" if "replicate_seeds" in manifest else None
+    if kind is None or not names <= LEGACY_NAMES[kind]:
+        return None
+    return kind
 
 
 def check_replaceable(folder: str | Path, kind: str) -> None:

@@ -114,6 +114,18 @@ def test_run_overwrite_replaces_its_own_results_but_not_a_sweep(tmp_path, sweep_
     assert done.exit_code == 2 and "sweep's results" in done.output
 
 
+def test_a_run_folder_written_before_markers_is_replaced_but_not_with_a_users_file(tmp_path, run_folder):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(run_folder, old)
+    (old / MARKER).unlink()
+    (old / "answers.parquet").unlink()  # not written before markers existed
+    assert folder_kind(old) == "run"
+    (old / "notes.txt").write_text("mine")
+    assert folder_kind(old) is None
+
+
 def test_a_spec_name_never_leaves_the_results_folder(tmp_path, monkeypatch):
     spec = tmp_path / "spec.yaml"
     text = GRID.read_text().replace("name: grid_test", "name: ../escaped")
