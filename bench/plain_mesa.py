@@ -3,8 +3,8 @@
 Eight agents, 120 steps, one data collection per step, written the way the Mesa examples
 are: each agent keeps its numbers as attributes, updates them from the others and from
 the model's random generator, and a `DataCollector` records one model and two agent
-quantities per step. `DESIGN.md` puts such a model at about 8 ms a run on a 2-core
-machine; the Mesa path of alliance-sim must stay within 2x of it.
+quantities per step. Such a model takes about 8 ms a run on a 2-core machine; the
+Mesa path of alliance-sim must stay within 2x of it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python bench/run_all.py            # or: make bench
     python bench/run_all.py --quick    # smaller sizes, for a smoke test
 
-Measures (see DESIGN.md, Performance targets):
+Measures (targets in docs/sweeps.md, Performance):
 
 1. Cost of one run: a plain Mesa model (bench/plain_mesa.py: 8 agents, 120 steps, one data
    collection per step), the Mesa path of alliance-sim (`AllianceModel` on

@@ -4,18 +4,24 @@ One file: the figures embedded as PNG data, the summary tables, the scripted eve
 evidence quotes behind each calibrated parameter and event, the scenario as run and the
 provenance. It has no script, no style sheet or font from elsewhere and no link outside
 itself, so it opens the same in any browser with no network, and can be mailed as is.
+
+The page is the jinja2 template `templates/report.html.j2` (with `report.css`), rendered
+with autoescaping: this module only gathers plain values (text, numbers, tables as
+columns and rows), and every one of them is escaped on the page.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
 import yaml
 
@@ -40,73 +46,27 @@ CAPTIONS = {
     "sensitivity": "Sensitivity indices with 95% bootstrap intervals; grey: below the replicate noise floor.",
 }
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       margin: 0 auto; max-width: 1280px; padding: 24px 32px 64px; color: #1a1a1a; line-height: 1.45; }
-h1 { font-size: 1.9em; margin-bottom: 0.2em; }
-h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
-.lead { color: #444; font-size: 1.05em; }
-.facts { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 12px 0; color: #333; }
-.facts b { color: #000; }
-table { border-collapse: collapse; margin: 10px 0 18px; font-size: 0.92em; }
-th, td { border: 1px solid #d6d6d6; padding: 4px 9px; text-align: left; vertical-align: top;
-         overflow-wrap: break-word; }
-table.wrap td { overflow-wrap: anywhere; }
-tr.detail td { border-top: none; padding-left: 28px; background: #fcfcfc; }
-th { background: #f2f2f2; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 18px 0 30px; }
-figure img { width: 100%; height: auto; border: 1px solid #e3e3e3; }
-figcaption { color: #444; font-size: 0.92em; margin-top: 4px; }
-blockquote { margin: 6px 0 10px 0; padding: 4px 12px; border-left: 4px solid #9E9AC8; background: #fafafa; }
-.src { color: #666; font-size: 0.88em; }
-pre { background: #f7f7f7; border: 1px solid #e3e3e3; padding: 12px; font-size: 0.85em; white-space: pre-wrap;
-      overflow-wrap: anywhere; }
-details { margin: 6px 0; }
-.swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 6px;
-          vertical-align: -0.1em; }
-nav a { margin-right: 14px; }
-.muted { color: #777; }
-"""
+RUN_NOTE = (
+    "P(...) is the share of replicates in which the member disengaged (or withdrew) at least once within the "
+    "horizon; the median month is when it first happened, among those replicates."
+)
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("alliance_sim.reporting", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("report.html.j2")
 
 
-def _table(
-    frame: pd.DataFrame,
-    *,
-    numeric: Iterable[str] = (),
-    raw: Iterable[str] = (),
-    wrap: bool = False,
-    detail: str | None = None,
-) -> str:
-    """An HTML table.
-
-    Args:
-        frame: The rows.
-        numeric: Columns aligned right.
-        raw: Columns that hold HTML already (the others are escaped).
-        wrap: Break long values anywhere.
-        detail: A column (HTML) shown as a full-width row under its row, when not empty.
-    """
-    numeric, raw = set(numeric), set(raw)
-    columns = [c for c in frame.columns if c != detail]
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    rows = []
-    for _, row in frame.iterrows():
-        cells = []
-        for column in columns:
-            value = row[column]
-            text = value if column in raw else _e("" if _missing(value) else value)
-            cls = ' class="num"' if column in numeric else ""
-            cells.append(f"<td{cls}>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-        if detail is not None and row[detail]:
-            rows.append(f'<tr class="detail"><td colspan="{len(columns)}">{row[detail]}</td></tr>')
-    cls = ' class="wrap"' if wrap else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def _frame(frame: pd.DataFrame) -> dict[str, Any]:
+    """A table as the template takes it: columns, and rows of display values (missing: empty)."""
+    rows = [["" if _missing(value) else value for value in row] for row in frame.itertuples(index=False)]
+    return {"columns": [str(c) for c in frame.columns], "rows": rows}
 
 
 def _missing(value: Any) -> bool:
@@ -114,16 +74,6 @@ def _missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _figure_html(stem: str, fig: Any) -> str:
-    data = base64.b64encode(plotting.figure_bytes(fig, "png", dpi=DPI)).decode("ascii")
-    kind = stem.split("_")[0]
-    caption = CAPTIONS.get(kind, "")
-    return (
-        f'<figure id="figure-{_e(stem)}"><img alt="{_e(stem)} figure" src="data:image/png;base64,{data}">'
-        f"<figcaption><b>{_e(stem)}</b>. {_e(caption)}</figcaption></figure>"
-    )
 
 
 def _interval(row: pd.Series, what: str) -> str:
@@ -138,8 +88,11 @@ def _ledger_candidates(result: Any, ledger: Path | None, folder: Path | None) ->
     candidates = []
     if ledger is not None:
         return [Path(ledger)]
-    if manifest.get("ledger"):
-        recorded = Path(str(manifest["ledger"]))
+    entry = manifest.get("ledger")
+    if isinstance(entry, dict):  # {"path": relative to the scenario file, "sha256": ...}
+        entry = entry.get("path")
+    if entry:
+        recorded = Path(str(entry))
         candidates.append(recorded)
         scenario_file = manifest.get("scenario_file")
         if scenario_file and not recorded.is_absolute():
@@ -220,49 +173,37 @@ def _read_items(path: Path) -> dict[str, dict] | None:
         }
 
 
-def _evidence_html(ids: Sequence[str], quotes: dict[str, dict]) -> str:
-    parts = []
+def _evidence(ids: Sequence[str], quotes: dict[str, dict]) -> list[dict[str, Any]]:
+    """The evidence items `ids` as the template shows them (quotes in typographic quotes)."""
+    items = []
     for item_id in ids:
         item = quotes.get(item_id)
         if item is None:
-            parts.append(f'<div class="src"><code>{_e(item_id)}</code> (not in the ledger)</div>')
+            items.append({"id": item_id, "missing": True})
             continue
-        source = item.get("citation") or item.get("source")
         quote = item.get("quote") or ""
-        quoted = quote if quote[:1] in '"“' else f"“{quote}”"
-        body = f"<blockquote>{_e(quoted)}</blockquote>" if quote else ""
-        parts.append(f'<div class="src"><code>{_e(item_id)}</code> · {_e(source)} · {_e(item.get("date"))}</div>{body}')
-    return "".join(parts)
+        items.append(
+            {
+                "id": item_id,
+                "missing": False,
+                "source": item.get("citation") or item.get("source"),
+                "date": item.get("date"),
+                "quote": quote if not quote or quote[:1] in '"“' else f"“{quote}”",
+            }
+        )
+    return items
 
 
 # --- Sections ------------------------------------------------------------------------------
 
 
-def _header(result: Any, title: str, facts: dict[str, Any]) -> str:
-    scenario = plotting.scenario_of(result)
-    description = scenario.get("description") or ""
-    items = "".join(f"<span><b>{_e(k)}</b>: {_e(v)}</span>" for k, v in facts.items() if v not in (None, ""))
-    return (
-        f"<header><h1>{_e(title)}</h1>"
-        + (f'<p class="lead">{_e(description)}</p>' if description else "")
-        + f'<div class="facts">{items}</div></header>'
-    )
+def _members(result: Any) -> list[tuple[str, str]]:
+    return [(plotting.display_name(result, m), c) for m, c in plotting.colours_of(result).items()]
 
 
-def _members_legend(result: Any) -> str:
-    colours = plotting.colours_of(result)
-    spans = [
-        f'<span><span class="swatch" style="background:{c}"></span>{_e(plotting.display_name(result, m))}</span>'
-        for m, c in colours.items()
-    ]
-    return f'<div class="facts">{"".join(spans)}</div>'
-
-
-def _summary_section(result: Any) -> str:
-    table = result.summary()
+def _run_summary(result: Any) -> dict[str, Any]:
     rows = []
-    for _, row in table.iterrows():
-        ends = " / ".join(f"{row[f'final_{status}']:.2f}" for status in plotting.STATUS_ORDER)
+    for _, row in result.summary().iterrows():
         rows.append(
             {
                 "member": plotting.display_name(result, row["member"]),
@@ -270,135 +211,145 @@ def _summary_section(result: Any) -> str:
                 "median month disengaged": row["median_month_disengaged"] or "–",
                 "P(withdrawn) [95% CI]": _interval(row, "withdrawn"),
                 "median month withdrawn": row["median_month_withdrawn"] or "–",
-                "at end: member / disengaged / withdrawn": ends,
+                "at end: member / disengaged / withdrawn": " / ".join(
+                    f"{row[f'final_{status}']:.2f}" for status in plotting.STATUS_ORDER
+                ),
             }
         )
-    frame = pd.DataFrame(rows)
-    note = (
-        "<p class='muted'>P(...) is the share of replicates in which the member disengaged (or withdrew) at "
-        "least once within the horizon; the median month is when it first happened, among those replicates."
-        "</p>"
-    )
-    return (
-        '<section id="summary"><h2>Who leaves</h2>'
-        + _members_legend(result)
-        + _table(frame, numeric=[c for c in frame.columns if c != "member"])
-        + note
-        + "</section>"
-    )
+    table = _frame(pd.DataFrame(rows))
+    return {"heading": "Who leaves", "table": table, "numeric": table["columns"][1:], "note": RUN_NOTE, "points": None}
 
 
-def _figures_section(figures: dict[str, Any]) -> str:
-    body = "".join(_figure_html(stem, fig) for stem, fig in figures.items())
-    return f'<section id="figures"><h2>Figures</h2>{body}</section>'
+def _sweep_summary(sweep: Any, probabilities: pd.DataFrame) -> dict[str, Any]:
+    summary: dict[str, Any] = {"heading": "Who leaves, across the design", "table": None, "note": "", "points": None}
+    if probabilities.empty:
+        return summary
+    rows = []
+    for member, part in probabilities.groupby("member", sort=False):
+        row = {"member": plotting.display_name(sweep, member), "points": len(part)}
+        for what in ("disengaged", "withdrawn"):
+            p = part[f"p_{what}"]
+            row[f"P({what}): lowest"] = f"{p.min():.3f}"
+            row[f"P({what}): mean"] = f"{p.mean():.3f}"
+            row[f"P({what}): highest"] = f"{p.max():.3f}"
+        rows.append(row)
+    summary["table"] = _frame(pd.DataFrame(rows))
+    summary["numeric"] = summary["table"]["columns"][1:]
+    columns = ["point", *sweep.parameters, "member", "replicates"] + [
+        f"p_{what}{end}" for what in ("disengaged", "withdrawn") for end in ("", "_low", "_high")
+    ]
+    full = probabilities[[c for c in columns if c in probabilities.columns]]
+    if len(full) <= 3000:
+        summary["points"] = _frame(full.round(4))
+    return summary
 
 
-def _events_section(result: Any, quotes: dict[str, dict]) -> str:
+def _figures(figures: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "stem": stem,
+            "data": base64.b64encode(plotting.figure_bytes(fig, "png", dpi=DPI)).decode("ascii"),
+            "caption": CAPTIONS.get(stem.split("_")[0], ""),
+        }
+        for stem, fig in figures.items()
+    ]
+
+
+def _events(result: Any, quotes: dict[str, dict]) -> dict[str, Any] | None:
     scenario = plotting.scenario_of(result)
     events = scenario.get("events") or []
     if not events:
-        return ""
+        return None
     support = (getattr(result, "manifest", {}) or {}).get("event_evidence") or {}
     names = {k: (a or {}).get("name") or k for k, a in (scenario.get("actors") or {}).items()}
     rows = []
     for event in sorted(events, key=lambda e: str(e.get("month"))):
-        ids = support.get(event.get("id") or "", [])
-        rows.append(
-            {
-                "month": event.get("month"),
-                "event": event.get("id") or "",
-                "type": event.get("type"),
-                "target": names.get(event.get("target"), event.get("target") or ""),
-                "source": names.get(event.get("source"), event.get("source") or ""),
-                "severity": f"{event['severity']:.2f}" if isinstance(event.get("severity"), float) else "",
-                "answer": event.get("answer") or "",
-                "note": event.get("note") or "",
-                "evidence": _evidence_html(ids, quotes) if ids else "",
-            }
-        )
-    return (
-        '<section id="events"><h2>Scripted events</h2>'
-        + _table(pd.DataFrame(rows), numeric=["severity"], detail="evidence")
-        + "</section>"
-    )
+        severity = event.get("severity")
+        cells = [
+            event.get("month"),
+            event.get("id") or "",
+            event.get("type"),
+            names.get(event.get("target"), event.get("target") or ""),
+            names.get(event.get("source"), event.get("source") or ""),
+            f"{severity:.2f}" if isinstance(severity, float) else "",
+            event.get("answer") or "",
+            event.get("note") or "",
+        ]
+        rows.append({"cells": cells, "evidence": _evidence(support.get(event.get("id") or "", []), quotes)})
+    columns = ["month", "event", "type", "target", "source", "severity", "answer", "note"]
+    return {"columns": columns, "rows": rows}
 
 
-def _calibration_section(result: Any, quotes: dict[str, dict], ledger_path: str) -> str:
+def _calibration(result: Any, quotes: dict[str, dict], ledger_path: str) -> dict[str, Any]:
     calibration = (getattr(result, "manifest", {}) or {}).get("calibration") or {}
-    head = '<section id="calibration"><h2>Calibration: the evidence behind each parameter</h2>'
-    if not calibration:
-        return head + "<p class='muted'>This scenario takes no value from an evidence ledger.</p></section>"
-    if ledger_path == RECORDED:
-        where = "<p>Quotes as recorded with the results when they were made.</p>"
-    elif ledger_path:
-        where = (
-            f"<p>Quotes from the ledger <code>{_e(ledger_path)}</code> (as it reads now; the results record "
-            "only the evidence ids).</p>"
-        )
-    else:
-        where = (
-            "<p class='muted'>The ledger was not found, so only the evidence ids are shown; pass "
-            "<code>--ledger</code> to show the quotes.</p>"
-        )
     rows = []
     for path, entry in sorted(calibration.items()):
         entry = entry if isinstance(entry, dict) else {"value": entry}
-        used = entry.get("used", True)
         value = entry.get("value")
         rows.append(
             {
-                "parameter": f"<code>{_e(path)}</code>",
-                "value": f"{value:.3f}" if isinstance(value, float) else _e(value),
-                "used": "yes" if used else f"no: set by {_e(entry.get('set_by') or 'the scenario')}",
-                "evidence": _evidence_html(entry.get("evidence") or [], quotes) or "<span class='muted'>prior</span>",
+                "parameter": path,
+                "value": f"{value:.3f}" if isinstance(value, float) else value,
+                "used": entry.get("used", True),
+                "set_by": entry.get("set_by") or "the scenario",
+                "evidence": _evidence(entry.get("evidence") or [], quotes),
             }
         )
-    return (
-        head
-        + where
-        + _table(pd.DataFrame(rows), numeric=["value"], raw=["parameter", "value", "used", "evidence"])
-        + "</section>"
-    )
+    source = "recorded" if ledger_path == RECORDED else ledger_path
+    return {"rows": rows, "source": source}
 
 
-def _scenario_section(text: str, title: str = "The scenario as run") -> str:
-    return f'<section id="scenario"><h2>{_e(title)}</h2><pre>{_e(text)}</pre></section>'
-
-
-def _provenance_section(manifest: dict[str, Any]) -> str:
-    hidden = ("calibration", "event_evidence", "replicate_seeds", "spec")
+def _provenance(manifest: dict[str, Any]) -> dict[str, Any]:
+    hidden = ("calibration", "event_evidence", "replicate_seeds", "spec", "evidence")
     rows = [
-        {"field": k, "value": json.dumps(v, default=str) if isinstance(v, dict | list) else v}
-        for k, v in manifest.items()
-        if k not in hidden
+        [key, json.dumps(value, default=str) if isinstance(value, dict | list) else value]
+        for key, value in manifest.items()
+        if key not in hidden
     ]
-    extra = ""
-    if manifest.get("replicate_seeds"):
-        seeds = ", ".join(map(str, manifest["replicate_seeds"]))
-        extra = (
-            f"<details><summary>Seeds of the {len(manifest['replicate_seeds'])} replicates</summary>"
-            f"<pre>{_e(seeds)}</pre></details>"
-        )
-    return (
-        '<section id="provenance"><h2>Provenance</h2>'
-        + _table(pd.DataFrame(rows), wrap=True)
-        + extra
-        + f"<p class='muted'>Report written {datetime.now(UTC).isoformat(timespec='seconds')} by alliance-sim "
-        f"{_e(alliance_sim.__version__)}.</p></section>"
-    )
+    return {"columns": ["field", "value"], "rows": rows}
 
 
-def _page(title: str, sections: Sequence[str], nav: Sequence[tuple[str, str]]) -> str:
-    links = "".join(f'<a href="#{anchor}">{_e(label)}</a>' for anchor, label in nav)
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        f"<nav>{links}</nav>" + "".join(s for s in sections if s) + "</body></html>\n"
-    )
+def _render(result: Any, **context: Any) -> str:
+    manifest = getattr(result, "manifest", {}) or {}
+    scenario = plotting.scenario_of(result)
+    page = {
+        "description": scenario.get("description") or "",
+        "members": _members(result),
+        "events": None,
+        "sensitivity": None,
+        "provenance": _provenance(manifest),
+        "seeds": manifest.get("replicate_seeds") or [],
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": alliance_sim.__version__,
+        **context,
+    }
+    page["facts"] = [(k, v) for k, v in page["facts"].items() if v not in (None, "")]
+    return _template().render(page)
 
 
 # --- Reports -------------------------------------------------------------------------------
+
+
+def refuse_links(folder: str | Path) -> None:
+    """Refuse a results folder holding symbolic links (the report embeds what it reads).
+
+    A results folder written by alliance-sim holds only regular files; a link in it could
+    make the report embed any file of the machine (a `scenario.yaml` linked to a system
+    file, say) in a page meant to be shared.
+
+    Raises:
+        InputError: The first link found, named.
+    """
+    root = Path(folder)
+    for here, dirs, files in os.walk(root, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(here) / name
+            if path.is_symlink():
+                raise InputError(
+                    "is a symbolic link; a results folder holds only regular files, and the report does not "
+                    "follow links (copy the file in if it belongs there)",
+                    file=str(path),
+                )
 
 
 def build_report(result: Any, *, ledger: str | Path | None = None, folder: str | Path | None = None) -> str:
@@ -409,8 +360,13 @@ def build_report(result: Any, *, ledger: str | Path | None = None, folder: str |
         ledger: Evidence ledger for the quotes (default: the one named in the manifest,
             or `seeds/evidence.yaml` above the results folder or the working folder).
         folder: The results folder, if the result was loaded from one.
+
+    Raises:
+        InputError: The folder holds a symbolic link, or the ledger given does not exist.
     """
     folder = Path(folder) if folder is not None else getattr(result, "folder", None)
+    if folder is not None:
+        refuse_links(folder)
     quotes, ledger_path = load_quotes(result, Path(ledger) if ledger is not None else None, folder)
     if plotting.is_sweep(result):
         return _sweep_report(result, quotes, ledger_path, folder)
@@ -429,26 +385,30 @@ def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str) -> str:
         "overrides": ", ".join(manifest.get("overrides") or []),
         "created": manifest.get("created"),
     }
-    figures = plotting.standard_figures(result)
-    scenario_text = yaml.safe_dump(result.scenario, sort_keys=False, allow_unicode=True)
-    sections = [
-        _header(result, name, facts),
-        _summary_section(result),
-        _figures_section(figures),
-        _events_section(result, quotes),
-        _calibration_section(result, quotes, ledger_path),
-        _scenario_section(scenario_text),
-        _provenance_section(manifest),
-    ]
-    nav = [
-        ("summary", "Who leaves"),
-        ("figures", "Figures"),
-        ("events", "Events"),
-        ("calibration", "Calibration"),
-        ("scenario", "Scenario"),
-        ("provenance", "Provenance"),
-    ]
-    return _page(f"{name}: alliance-sim report", sections, nav)
+    return _render(
+        result,
+        page_title=f"{name}: alliance-sim report",
+        title=name,
+        facts=facts,
+        summary=_run_summary(result),
+        figures=_figures(plotting.standard_figures(result)),
+        events=_events(result, quotes),
+        calibration=_calibration(result, quotes, ledger_path),
+        texts=[
+            {
+                "title": "The scenario as run",
+                "text": yaml.safe_dump(result.scenario, sort_keys=False, allow_unicode=True),
+            }
+        ],
+        nav=[
+            ("summary", "Who leaves"),
+            ("figures", "Figures"),
+            ("events", "Events"),
+            ("calibration", "Calibration"),
+            ("scenario", "Scenario"),
+            ("provenance", "Provenance"),
+        ],
+    )
 
 
 def _sweep_report(sweep: Any, quotes: dict[str, dict], ledger_path: str, folder: Path | None) -> str:
@@ -464,75 +424,31 @@ def _sweep_report(sweep: Any, quotes: dict[str, dict], ledger_path: str, folder:
         "created": manifest.get("created"),
     }
     probabilities = sweep.probabilities()
-    figures = plotting.standard_figures(sweep) if len(probabilities) else {}
-    sections = [
-        _header(sweep, f"Sweep: {name}", facts),
-        _sweep_summary(sweep, probabilities),
-        _figures_section(figures),
-    ]
-    if "sensitivity" in plotting.standard_kinds(sweep):
+    sensitivity = None
+    if len(probabilities) and "sensitivity" in plotting.standard_kinds(sweep):
         table = sweep.sensitivity()
-        if len(table):
-            sections.append(
-                '<section id="sensitivity"><h2>Sensitivity indices</h2>'
-                + _table(table.round(4), numeric=["value", "conf", "noise_floor"])
-                + "</section>"
-            )
-    sections.append(_calibration_section(sweep, quotes, ledger_path))
+        sensitivity = _frame(table.round(4)) if len(table) else None
+    texts = []
     for file, title in (("scenario.yaml", "The base scenario as run"), ("spec.yaml", "The sweep specification")):
         if folder is not None and (Path(folder) / file).is_file():
-            sections.append(_scenario_section((Path(folder) / file).read_text(), title))
-    sections.append(_provenance_section(manifest))
-    nav = [
-        ("summary", "Who leaves"),
-        ("figures", "Figures"),
-        ("calibration", "Calibration"),
-        ("scenario", "Scenario"),
-        ("provenance", "Provenance"),
-    ]
-    return _page(f"{name}: alliance-sim sweep report", sections, nav)
-
-
-def _sweep_summary(sweep: Any, probabilities: pd.DataFrame) -> str:
-    head = '<section id="summary"><h2>Who leaves, across the design</h2>'
-    if probabilities.empty:
-        return head + "<p class='muted'>No finished runs yet.</p></section>"
-    rows = []
-    for member, part in probabilities.groupby("member", sort=False):
-        row = {"member": plotting.display_name(sweep, member), "points": len(part)}
-        for what in ("disengaged", "withdrawn"):
-            p = part[f"p_{what}"]
-            row[f"P({what}): lowest"] = f"{p.min():.3f}"
-            row[f"P({what}): mean"] = f"{p.mean():.3f}"
-            row[f"P({what}): highest"] = f"{p.max():.3f}"
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    columns = [
-        "point",
-        *sweep.parameters,
-        "member",
-        "replicates",
-        "p_disengaged",
-        "p_disengaged_low",
-        "p_disengaged_high",
-        "p_withdrawn",
-        "p_withdrawn_low",
-        "p_withdrawn_high",
-    ]
-    full = probabilities[[c for c in columns if c in probabilities.columns]]
-    detail = ""
-    if len(full) <= 3000:
-        detail = (
-            f"<details><summary>Every design point ({len(full)} rows)</summary>"
-            + _table(full.round(4), numeric=[c for c in full.columns if c != "member"])
-            + "</details>"
-        )
-    return (
-        head
-        + _members_legend(sweep)
-        + _table(frame, numeric=[c for c in frame.columns if c != "member"])
-        + detail
-        + "</section>"
+            texts.append({"title": title, "text": (Path(folder) / file).read_text(encoding="utf-8")})
+    return _render(
+        sweep,
+        page_title=f"{name}: alliance-sim sweep report",
+        title=f"Sweep: {name}",
+        facts=facts,
+        summary=_sweep_summary(sweep, probabilities),
+        figures=_figures(plotting.standard_figures(sweep)) if len(probabilities) else [],
+        sensitivity=sensitivity,
+        calibration=_calibration(sweep, quotes, ledger_path),
+        texts=texts,
+        nav=[
+            ("summary", "Who leaves"),
+            ("figures", "Figures"),
+            ("calibration", "Calibration"),
+            ("scenario", "Scenario"),
+            ("provenance", "Provenance"),
+        ],
     )
 
 

@@ -89,12 +89,12 @@ def test_report_quotes_the_evidence_behind_every_calibrated_parameter(tmp_path, 
     cited = {item_id for entry in calibration.values() for item_id in entry["evidence"]}
     assert cited
     for path in calibration:
-        assert f"<code>{html.escape(path)}</code>" in text
+        assert f"<code>{path}</code>" in html.unescape(text)
     for item_id in cited:
         item = ledger[item_id]
         assert f"<code>{item_id}</code>" in text
         if item.quote:
-            assert html.escape(item.quote) in text, item_id
+            assert item.quote in html.unescape(text), item_id
     assert external_references(text) == []
 
 
@@ -140,7 +140,9 @@ def test_sweep_report(tmp_path):
     done = runner.invoke(main, ["report", str(folder), "-o", str(out)], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     text = out.read_text()
-    assert [name for name, _ in IMG.findall(text)] == ["heatmap_small", "heatmap_mid"]
+    names = [name for name, _ in IMG.findall(text)]
+    assert names == list(plotting.standard_plan(plotting.load_results(folder)))
+    assert names and all(n.startswith(("heatmap_small_", "heatmap_mid_")) for n in names)
     assert "Sweep: grid_test" in text and "The sweep specification" in text and "Every design point" in text
     assert external_references(text) == []
 
@@ -188,3 +190,17 @@ def test_quotes_recorded_in_the_manifest_come_first(tmp_path):
     result.manifest["evidence"] = {"kept": {"source": "a.txt", "quote": "As it was then.", "date": "2022-09"}}
     text = build_report(result, folder=tmp_path)
     assert "“As it was then.”" in text and "Quotes as recorded with the results" in text
+
+
+def test_every_value_on_the_page_is_escaped(tmp_path, monkeypatch):
+    """The template escapes whatever a scenario, a manifest or a ledger holds."""
+    monkeypatch.setattr(plotting, "standard_figures", lambda result, **options: {})
+    result = run(load(FIXTURE), seed=2, replicates=2)
+    hostile = '<script>alert("x")</script><img src="http://example.org/x.png">'
+    result.scenario["description"] = hostile
+    result.scenario["events"][0]["note"] = hostile
+    result.manifest["overrides"] = [hostile]
+    result.manifest["calibration"] = {hostile: {"value": hostile, "evidence": [hostile], "used": False}}
+    text = build_report(result, folder=tmp_path)
+    assert external_references(text) == []
+    assert text.count("&lt;script&gt;") >= 4

@@ -391,7 +391,7 @@ def test_sweep_heatmap_cells_are_the_sweeps_probabilities():
 
 def test_sampled_design_heatmap_dots_are_the_points():
     sweep = fake_sweep("sobol")
-    fig = plotting.plot(sweep, "heatmap", member="small")
+    fig = plotting.plot(sweep, "heatmap", member="small", outcome="withdrawn")
     dots = one(fig, "points")
     part = sweep.table[sweep.table["member"] == "small"]
     assert np.allclose(dots.get_offsets(), part[sweep.parameters].to_numpy())
@@ -402,11 +402,45 @@ def test_heatmap_of_a_real_grid_sweep(real_sweeps):
     sweep = real_sweeps["grid"]
     x, y = sweep.parameters
     table = sweep.probabilities()
-    fig = plotting.plot(sweep, "heatmap", member="small")
+    fig = plotting.plot(sweep, "heatmap", member="small", outcome="withdrawn")
     assert np.allclose(np.asarray(one(fig, "heatmap").get_array()), grid_cells(table, "small", "withdrawn", x, y))
     assert "Test pact" in fig._suptitle.get_text() and "5 replicates per point" in fig._suptitle.get_text()
     assert plotting.standard_kinds(sweep) == ["heatmap"]
-    assert set(plotting.standard_figures(sweep)) == {"heatmap_small", "heatmap_mid"}, "no heatmap of the hegemon"
+    expected = {
+        f"heatmap_{member}_{outcome}"
+        for member in ("small", "mid")
+        for outcome in plotting.varying_outcomes(table, member)
+    }
+    assert expected and set(plotting.standard_figures(sweep)) == expected, "no heatmap of the hegemon"
+
+
+def test_standard_sweep_figures_show_the_outcomes_that_vary_per_member():
+    """A member whose P(withdrawn) never varies gets no empty heatmap of it; the varying one is drawn."""
+    sweep = fake_sweep("grid")
+    table = sweep.table.copy()
+    table.loc[table["member"] == "small", ["p_withdrawn", "p_withdrawn_low", "p_withdrawn_high"]] = 0.0
+    sweep.table = table
+    plan = plotting.standard_plan(sweep)
+    small = {stem for stem in plan if stem.startswith("heatmap_small")}
+    assert small == {"heatmap_small_disengaged"}
+    assert plotting.varying_outcomes(table, "small") == ["disengaged"]
+    fig = plotting.plot(sweep, "heatmap", member="small")
+    assert "probability of having disengaged" in fig._suptitle.get_text()
+
+
+def test_sobol_figures_keep_their_subtitle_inside_and_the_axis_near_one():
+    sweep = fake_sweep("sobol")
+    sweep.scenario["name"] = "A scenario with a long name, " * 6
+    sweep.indices["conf"] = 0.9
+    for kind in ("heatmap", "sensitivity"):
+        fig = plotting.plot(sweep, kind)
+        fig.canvas.draw()
+        box = fig._suptitle.get_window_extent()
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, kind
+    fig = plotting.plot(sweep, "sensitivity")
+    for ax in fig.axes:
+        if ax.axison and ax.get_xlabel():
+            assert ax.get_xlim()[1] <= 1.05
 
 
 def test_sensitivity_bars_are_the_indices():

@@ -56,6 +56,8 @@ from alliance_sim.reporting.figures.standard import (
     save_standard_figures,
     standard_figures,
     standard_kinds,
+    standard_plan,
+    varying_outcomes,
 )
 from alliance_sim.reporting.figures.style import (
     EVENT_COLOUR,
@@ -129,6 +131,7 @@ __all__ = [
     "sensitivity_figure",
     "standard_figures",
     "standard_kinds",
+    "standard_plan",
     "status_figure",
     "status_shares",
     "step_dates",
@@ -136,4 +139,5 @@ __all__ = [
     "trajectories_figure",
     "trust_figure",
     "trust_matrix",
+    "varying_outcomes",
 ]

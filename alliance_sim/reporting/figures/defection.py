@@ -11,12 +11,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from alliance_sim.reporting.figures.scenario import (
-    _hegemon_note,
-    _run_subtitle,
-    _shown_members,
     colours_of,
     display_name,
+    hegemon_note,
     member_order,
+    run_subtitle,
+    shown_members,
 )
 from alliance_sim.reporting.figures.style import (
     FONT,
@@ -24,22 +24,22 @@ from alliance_sim.reporting.figures.style import (
     SMALL,
     STRIP_ROW,
     WIDTH,
-    _colour_labels,
-    _legend_row,
-    _new_figure,
-    _style,
-    _title,
+    colour_labels,
+    figure_title,
+    legend_row,
+    new_figure,
+    style_axes,
 )
 from alliance_sim.reporting.figures.timeline import (
-    _date_axis,
-    _event_key,
-    _event_strip,
-    _mark_events,
-    _start,
-    _time_figure_height,
-    _time_limits,
+    date_axis,
+    event_key,
+    event_strip,
+    mark_events,
     scripted_events,
+    start_month,
     step_dates,
+    time_figure_height,
+    time_limits,
 )
 from alliance_sim.runs.statistics import defection_table, kaplan_meier
 
@@ -51,14 +51,14 @@ def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -
         result: A `RunResult`.
         members: Members to show (default: all but the hegemon).
     """
-    shown = _shown_members(result, members)
+    shown = shown_members(result, members)
     table = defection_table(result.runs, member_order(result)).set_index("member").loc[shown]
     colours = colours_of(result)
-    fig = _new_figure(2.4 + 0.62 * len(shown))
+    fig = new_figure(2.4 + 0.62 * len(shown))
     axes = fig.subplots(1, 2, sharey=True)
     steps = (result.manifest or {}).get("steps") or int(result.runs["steps"].max())
     for ax, what in zip(axes, ("disengaged", "withdrawn"), strict=True):
-        _style(ax)
+        style_axes(ax)
         for y, member in enumerate(shown):
             row = table.loc[member]
             p, low, high = row[f"p_{what}"], row[f"p_{what}_low"], row[f"p_{what}_high"]
@@ -86,9 +86,9 @@ def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -
         ax.set_title(f"P({what} within {steps} months)", fontsize=FONT, fontweight="bold")
         ax.set_xlabel("probability (95% Wilson interval)", fontsize=FONT)
     axes[0].set_yticks(range(len(shown)), [display_name(result, m) for m in shown], fontsize=FONT)
-    _colour_labels(axes[0].get_yticklabels(), shown, colours)
+    colour_labels(axes[0].get_yticklabels(), shown, colours)
     axes[0].set_ylim(len(shown) - 0.5, -0.5)
-    _title(fig, "Probability of defection by member", _run_subtitle(result, _hegemon_note(result, members)))
+    figure_title(fig, "Probability of defection by member", run_subtitle(result, hegemon_note(result, members)))
     return fig
 
 
@@ -99,23 +99,23 @@ def survival_figure(result: Any, *, members: Sequence[str] | None = None) -> Fig
         result: A `RunResult`.
         members: Members to show (default: all but the hegemon).
     """
-    shown = _shown_members(result, members)
+    shown = shown_members(result, members)
     colours = colours_of(result)
     entries = scripted_events(result)
-    start = _start(result)
-    xlim = _time_limits(result)
+    start = start_month(result)
+    xlim = time_limits(result)
     heights = [LEGEND_ROW, STRIP_ROW, 4.2]
-    fig = _new_figure(_time_figure_height(heights, entries))
+    fig = new_figure(time_figure_height(heights, entries))
     grid = fig.add_gridspec(3, 2, height_ratios=heights)
     titles = {"disengaged": "Still engaged (not yet disengaged)", "withdrawn": "Still a member (not yet withdrawn)"}
     first = None
     for c, event in enumerate(("disengaged", "withdrawn")):
         strip = fig.add_subplot(grid[1, c])
-        _event_strip(strip, entries, xlim, 0.4 * WIDTH)
+        event_strip(strip, entries, xlim, 0.4 * WIDTH)
         strip.set_title(titles[event], fontsize=FONT, fontweight="bold")
         ax = fig.add_subplot(grid[2, c], sharex=strip, sharey=first)
         first = first or ax
-        _style(ax)
+        style_axes(ax)
         curves = kaplan_meier(result.runs, event=event)
         never = [display_name(result, m) for m in shown if (curves.loc[curves["member"] == m, "survival"] >= 1.0).all()]
         if never:
@@ -145,13 +145,13 @@ def survival_figure(result: Any, *, members: Sequence[str] | None = None) -> Fig
             )
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("share of replicates" if c == 0 else "", fontsize=FONT)
-        _mark_events([ax], entries)
+        mark_events([ax], entries)
     for ax in fig.axes:
         if ax.axison:
-            _date_axis(ax)
+            date_axis(ax)
     handles = [Line2D([], [], color=colours[m], linewidth=2.5, label=display_name(result, m)) for m in shown]
     handles.append(Patch(color="#333333", alpha=0.2, label="95% interval"))
-    _legend_row(fig.add_subplot(grid[0, :]), handles)
-    _event_key(fig, entries)
-    _title(fig, "Survival of membership (Kaplan-Meier)", _run_subtitle(result, _hegemon_note(result, members)))
+    legend_row(fig.add_subplot(grid[0, :]), handles)
+    event_key(fig, entries)
+    figure_title(fig, "Survival of membership (Kaplan-Meier)", run_subtitle(result, hegemon_note(result, members)))
     return fig

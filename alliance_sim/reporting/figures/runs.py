@@ -14,13 +14,13 @@ from matplotlib.patches import Patch
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
-    _hegemon_note,
-    _require,
-    _run_subtitle,
-    _shown_members,
     colours_of,
     display_name,
+    hegemon_note,
+    require,
+    run_subtitle,
     scenario_of,
+    shown_members,
 )
 from alliance_sim.reporting.figures.style import (
     FONT,
@@ -31,22 +31,22 @@ from alliance_sim.reporting.figures.style import (
     STATUS_ORDER,
     STRIP_ROW,
     WIDTH,
-    _colour_labels,
-    _legend_row,
-    _new_figure,
-    _style,
-    _title,
+    colour_labels,
+    figure_title,
+    legend_row,
+    new_figure,
+    style_axes,
 )
 from alliance_sim.reporting.figures.timeline import (
-    _date_axis,
-    _event_key,
-    _event_strip,
-    _mark_events,
-    _start,
-    _time_figure_height,
-    _time_limits,
+    date_axis,
+    event_key,
+    event_strip,
+    mark_events,
     scripted_events,
+    start_month,
     step_dates,
+    time_figure_height,
+    time_limits,
 )
 
 
@@ -83,26 +83,26 @@ def trajectories_figure(
         members: Members to show (default: all but the hegemon).
         quantities: Columns of the member table (default: trust in the hegemon, pressure).
     """
-    table = _require(result.members, ["member", "step", *quantities], "members")
-    shown = _shown_members(result, members)
+    table = require(result.members, ["member", "step", *quantities], "members")
+    shown = shown_members(result, members)
     colours = colours_of(result)
     entries = scripted_events(result)
-    start = _start(result)
-    xlim = _time_limits(result)
+    start = start_month(result)
+    xlim = time_limits(result)
     rows = len(shown)
-    fig = _new_figure(_time_figure_height([LEGEND_ROW, STRIP_ROW] + [1.55] * rows, entries))
+    fig = new_figure(time_figure_height([LEGEND_ROW, STRIP_ROW] + [1.55] * rows, entries))
     grid = fig.add_gridspec(rows + 2, len(quantities), height_ratios=[LEGEND_ROW, STRIP_ROW] + [1.55] * rows)
     status = (scenario_of(result).get("model") or {}).get("status") or {}
     for c, quantity in enumerate(quantities):
         bands = quantile_bands(table, quantity)
         strip = fig.add_subplot(grid[1, c])
-        _event_strip(strip, entries, xlim, 0.8 * WIDTH / len(quantities))
+        event_strip(strip, entries, xlim, 0.8 * WIDTH / len(quantities))
         strip.set_title(QUANTITY_LABELS.get(quantity, quantity), fontsize=FONT, fontweight="bold")
         first = None
         for r, member in enumerate(shown):
             ax = fig.add_subplot(grid[r + 2, c], sharex=strip, sharey=first)
             first = first or ax
-            _style(ax)
+            style_axes(ax)
             part = bands[bands["member"] == member].sort_values("step")
             x = step_dates(start, part["step"].to_numpy())
             colour = colours[member]
@@ -131,13 +131,13 @@ def trajectories_figure(
                 ax.set_ylabel(display_name(result, member), fontsize=FONT, color=colour, fontweight="bold")
             if r < rows - 1:
                 ax.tick_params(labelbottom=False)
-            _mark_events([ax], entries)
+            mark_events([ax], entries)
         if quantity == "trust_in_hegemon" and first is not None:
             first.set_ylim(0, 1)
     for ax in fig.axes:
         if ax.axison:
-            _date_axis(ax)
-    _legend_row(
+            date_axis(ax)
+    legend_row(
         fig.add_subplot(grid[0, :]),
         [
             Line2D([], [], color="#333333", linewidth=2.2, label="median of replicates"),
@@ -145,11 +145,11 @@ def trajectories_figure(
             Patch(color="#333333", alpha=0.18, label="90% of replicates"),
         ],
     )
-    _event_key(fig, entries)
-    _title(
+    event_key(fig, entries)
+    figure_title(
         fig,
         "Trust in the hegemon and pressure to leave, by member",
-        _run_subtitle(result, _hegemon_note(result, members)),
+        run_subtitle(result, hegemon_note(result, members)),
     )
     return fig
 
@@ -180,12 +180,12 @@ def status_figure(result: Any, *, members: Sequence[str] | None = None, replicat
         members: Members to show (default: all but the hegemon).
         replicate: Show this replicate alone.
     """
-    table = _require(result.members, ["member", "step", "status", "replicate"], "members")
-    shown = _shown_members(result, members)
+    table = require(result.members, ["member", "step", "status", "replicate"], "members")
+    shown = shown_members(result, members)
     colours = colours_of(result)
     entries = scripted_events(result)
-    start = _start(result)
-    xlim = _time_limits(result)
+    start = start_month(result)
+    xlim = time_limits(result)
     single = replicate is not None or result.replicates == 1
     if single:
         replicate = int(replicate if replicate is not None else table["replicate"].min())
@@ -193,14 +193,14 @@ def status_figure(result: Any, *, members: Sequence[str] | None = None, replicat
             raise InputError(f"no replicate {replicate} (replicates 0 to {result.replicates - 1})", field="replicate")
     rows = [0.45 + 0.5 * len(shown)] if single else [1.25] * len(shown)
     heights = [LEGEND_ROW, STRIP_ROW, *rows]
-    fig = _new_figure(_time_figure_height(heights, entries))
+    fig = new_figure(time_figure_height(heights, entries))
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
-    _legend_row(fig.add_subplot(grid[0, 0]), [Patch(color=STATUS_COLOURS[s], label=s) for s in STATUS_ORDER])
+    legend_row(fig.add_subplot(grid[0, 0]), [Patch(color=STATUS_COLOURS[s], label=s) for s in STATUS_ORDER])
     strip = fig.add_subplot(grid[1, 0])
-    _event_strip(strip, entries, xlim, 0.85 * WIDTH)
+    event_strip(strip, entries, xlim, 0.85 * WIDTH)
     if single:
         ax = fig.add_subplot(grid[2, 0], sharex=strip)
-        _style(ax)
+        style_axes(ax)
         ax.grid(False)
         part = table[table["replicate"] == replicate]
         for r, member in enumerate(shown):
@@ -217,15 +217,15 @@ def status_figure(result: Any, *, members: Sequence[str] | None = None, replicat
                         gid=f"status:{member}:{status}",
                     )
         ax.set_yticks(range(len(shown)), [display_name(result, m) for m in shown], fontsize=FONT)
-        _colour_labels(ax.get_yticklabels(), shown, colours)
+        colour_labels(ax.get_yticklabels(), shown, colours)
         ax.set_ylim(len(shown) - 0.5, -0.5)
-        _mark_events([ax], entries)
+        mark_events([ax], entries)
         what = f"Status by month, replicate {replicate}"
     else:
         shares = status_shares(table)
         for r, member in enumerate(shown):
             ax = fig.add_subplot(grid[r + 2, 0], sharex=strip)
-            _style(ax)
+            style_axes(ax)
             part = shares[shares["member"] == member].sort_values("step")
             x = step_dates(start, part["step"].to_numpy())
             bottom = np.zeros(len(part))
@@ -247,11 +247,11 @@ def status_figure(result: Any, *, members: Sequence[str] | None = None, replicat
             ax.set_ylabel(display_name(result, member), fontsize=FONT, color=colours[member], fontweight="bold")
             if r < len(shown) - 1:
                 ax.tick_params(labelbottom=False)
-            _mark_events([ax], entries)
+            mark_events([ax], entries)
         what = "Share of replicates in each status, by month"
     for ax in fig.axes:
         if ax.axison:
-            _date_axis(ax)
-    _event_key(fig, entries)
-    _title(fig, what, _run_subtitle(result, _hegemon_note(result, members)))
+            date_axis(ax)
+    event_key(fig, entries)
+    figure_title(fig, what, run_subtitle(result, hegemon_note(result, members)))
     return fig

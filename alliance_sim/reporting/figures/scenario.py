@@ -94,7 +94,7 @@ def display_name(result: Any, member: str) -> str:
     return str(actor.get("name") or member)
 
 
-def _shown_members(result: Any, members: Sequence[str] | None, *, with_hegemon: bool = False) -> list[str]:
+def shown_members(result: Any, members: Sequence[str] | None, *, with_hegemon: bool = False) -> list[str]:
     """Members to draw: those asked for, else every member but the hegemon."""
     order = member_order(result)
     if members:
@@ -105,7 +105,8 @@ def _shown_members(result: Any, members: Sequence[str] | None, *, with_hegemon: 
     return [m for m in order if with_hegemon or m != hegemon(result)]
 
 
-def _run_subtitle(result: Any, extra: str = "") -> str:
+def run_subtitle(result: Any, extra: str = "") -> str:
+    """The subtitle of a run figure: scenario, replicates, seed, and `extra`."""
     n = result.replicates
     parts = [scenario_name(result), f"{n} replicate{'s' if n != 1 else ''}"]
     seed = (result.manifest or {}).get("seed")
@@ -116,19 +117,22 @@ def _run_subtitle(result: Any, extra: str = "") -> str:
     return " · ".join(parts)
 
 
-def _hegemon_note(result: Any, members: Sequence[str] | None) -> str:
+def hegemon_note(result: Any, members: Sequence[str] | None) -> str:
+    """A note that the hegemon is left out, unless members were chosen."""
     h = hegemon(result)
     if members or h is None:
         return ""
     return f"hegemon {display_name(result, h)} not shown (it never leaves)"
 
 
-def _horizon_text(result: Any) -> str:
+def horizon_text(result: Any) -> str:
+    """The horizon as text, such as `60 months`."""
     months = (scenario_of(result).get("time") or {}).get("horizon_months")
     return f"{months} months" if months else "the horizon"
 
 
-def _require(frame: pd.DataFrame | None, columns: Sequence[str], table: str) -> pd.DataFrame:
+def require(frame: pd.DataFrame | None, columns: Sequence[str], table: str) -> pd.DataFrame:
+    """`frame`, or an `InputError` if it is missing or lacks one of `columns`."""
     if frame is None:
         raise InputError(f"the result has no {table} table")
     missing = [c for c in columns if c not in frame.columns]

@@ -15,9 +15,7 @@ from alliance_sim.reporting.figures.runs import status_figure, trajectories_figu
 from alliance_sim.reporting.figures.scenario import hegemon
 from alliance_sim.reporting.figures.sweeps import heatmap_figure, sensitivity_figure
 from alliance_sim.reporting.figures.trust import trust_figure
-
-FORMATS = ("png", "svg", "pdf")
-"""File formats `save_figure` writes."""
+from alliance_sim.reporting.kinds import FORMATS as FORMATS
 
 
 def load_results(folder: str | Path) -> Any:
@@ -60,6 +58,7 @@ RUN_KINDS: dict[str, Callable[..., Figure]] = {
 SWEEP_KINDS: dict[str, Callable[..., Figure]] = {"heatmap": heatmap_figure, "sensitivity": sensitivity_figure}
 """Figure kinds of a sweep."""
 KINDS = (*RUN_KINDS, *SWEEP_KINDS)
+"""Every figure kind (the same names as `alliance_sim.reporting.kinds.KINDS`)."""
 
 
 def is_sweep(result: Any) -> bool:
@@ -145,26 +144,63 @@ def standard_kinds(result: Any) -> list[str]:
     return kinds
 
 
-def standard_figures(result: Any, *, members: Sequence[str] | None = None) -> dict[str, Figure]:
-    """The standard set of figures of a result, by file stem.
+def varying_outcomes(probabilities: Any, member: str) -> list[str]:
+    """The outcomes (`disengaged`, `withdrawn`) whose probability varies over a sweep for one member."""
+    part = probabilities[probabilities["member"] == member]
+    return [
+        outcome
+        for outcome in ("disengaged", "withdrawn")
+        if len(part) and float(part[f"p_{outcome}"].max() - part[f"p_{outcome}"].min()) > 1e-12
+    ]
 
-    For a sweep, a heatmap per member (`heatmap_<member>`; the hegemon aside), plus the
-    sensitivity indices of Sobol and Morris designs.
+
+def standard_plan(result: Any, *, members: Sequence[str] | None = None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The standard set of a result as file stem -> (kind, options), without drawing anything.
+
+    For a run: the run kinds (`trajectories`, `status`, `probabilities`, `survival`, and
+    `trust` when recorded). For a sweep: a heatmap of each outcome that varies over the
+    design, per member (`heatmap_<member>_<outcome>`; the hegemon aside; when nothing
+    varies, each member's P(disengaged)), plus for Sobol and Morris designs the
+    sensitivity indices of each outcome that varies for some member
+    (`sensitivity_<outcome>`).
 
     Args:
         result: A `RunResult` or a `SweepResult`.
         members: Only these members (default: all but the hegemon).
     """
-    figures: dict[str, Figure] = {}
-    for kind in standard_kinds(result):
-        if kind == "heatmap":
-            probabilities = result.probabilities()
-            available = list(dict.fromkeys(probabilities["member"]))
-            for member in members or [m for m in available if m != hegemon(result)]:
-                figures[f"heatmap_{member}"] = heatmap_figure(result, member=member)
-        else:
-            figures[kind] = plot(result, kind, members=list(members) if members else None)
-    return figures
+    kinds = standard_kinds(result)
+    if not is_sweep(result):
+        options = {"members": list(members)} if members else {}
+        return {kind: (kind, dict(options)) for kind in kinds}
+    plan: dict[str, tuple[str, dict[str, Any]]] = {}
+    probabilities = result.probabilities()
+    if not len(probabilities):
+        return plan
+    available = list(dict.fromkeys(probabilities["member"]))
+    chosen = list(members) if members else [m for m in available if m != hegemon(result)]
+    varying = {m: varying_outcomes(probabilities, m) for m in chosen}
+    if "heatmap" in kinds:
+        for member in chosen:
+            for outcome in varying[member] or (["disengaged"] if not any(varying.values()) else []):
+                plan[f"heatmap_{member}_{outcome}"] = ("heatmap", {"member": member, "outcome": outcome})
+    if "sensitivity" in kinds:
+        for outcome in ("disengaged", "withdrawn"):
+            shown = [m for m in chosen if outcome in varying[m]]
+            if shown:
+                plan[f"sensitivity_{outcome}"] = ("sensitivity", {"members": shown, "outcome": outcome})
+    return plan
+
+
+def standard_figures(result: Any, *, members: Sequence[str] | None = None) -> dict[str, Figure]:
+    """The standard set of figures of a result, by file stem (see `standard_plan`).
+
+    Args:
+        result: A `RunResult` or a `SweepResult`.
+        members: Only these members (default: all but the hegemon).
+    """
+    return {
+        stem: plot(result, kind, **options) for stem, (kind, options) in standard_plan(result, members=members).items()
+    }
 
 
 def save_standard_figures(

@@ -43,14 +43,15 @@ LEGEND_ROW, STRIP_ROW = 0.3, 0.5
 """Heights in inches of the legend row and of the event strip of time figures."""
 
 
-def _new_figure(height: float) -> Figure:
+def new_figure(height: float) -> Figure:
     """A figure of the standard width on the Agg canvas, with constrained layout."""
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _style(ax: Any) -> None:
+def style_axes(ax: Any) -> None:
+    """The house style of a panel: small ticks, a light grid behind, no top or right spine."""
     ax.tick_params(labelsize=SMALL)
     ax.grid(True, color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -58,11 +59,12 @@ def _style(ax: Any) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _title(fig: Figure, what: str, subtitle: str) -> None:
+def figure_title(fig: Figure, what: str, subtitle: str) -> None:
+    """The figure's title over its subtitle."""
     fig.suptitle(f"{what}\n{subtitle}", fontsize=TITLE, linespacing=1.4)
 
 
-def _legend_row(ax: Any, handles: list[Any]) -> None:
+def legend_row(ax: Any, handles: list[Any]) -> None:
     """An invisible axis holding a one-line legend (under the title, above the panels)."""
     ax.axis("off")
     ax.legend(
@@ -76,7 +78,7 @@ def _legend_row(ax: Any, handles: list[Any]) -> None:
     )
 
 
-def _colour_labels(labels: Sequence[Any], members: Sequence[str], colours: dict[str, str]) -> None:
+def colour_labels(labels: Sequence[Any], members: Sequence[str], colours: dict[str, str]) -> None:
     """Colour tick labels naming members in the members' colours."""
     for label, member in zip(labels, members, strict=False):
         label.set_color(colours[member])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,9 +13,9 @@ from matplotlib.patches import Patch
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
-    _horizon_text,
     display_name,
     hegemon,
+    horizon_text,
     member_colours,
     member_order,
     scenario_name,
@@ -25,10 +26,10 @@ from alliance_sim.reporting.figures.style import (
     OKABE_ITO,
     PROBABILITY_CMAP,
     SMALL,
-    _legend_row,
-    _new_figure,
-    _style,
-    _title,
+    figure_title,
+    legend_row,
+    new_figure,
+    style_axes,
 )
 
 
@@ -68,9 +69,31 @@ def _sweep_member(sweep: Any, probabilities: pd.DataFrame, member: str | None, o
     return member
 
 
-def _check_outcome(outcome: str) -> None:
-    if outcome not in ("disengaged", "withdrawn"):
+def _check_outcome(outcome: str | None) -> None:
+    if outcome is not None and outcome not in ("disengaged", "withdrawn"):
         raise InputError(f"unknown outcome {outcome!r} (disengaged or withdrawn)", field="outcome")
+
+
+def _varying(probabilities: pd.DataFrame, member: str) -> list[str]:
+    part = probabilities[probabilities["member"] == member]
+    return [o for o in ("disengaged", "withdrawn") if len(part) and float(np.ptp(part[f"p_{o}"].to_numpy())) > 1e-12]
+
+
+def _default_outcome(sweep: Any, probabilities: pd.DataFrame, members: Sequence[str] | None) -> str:
+    """The first outcome that varies over the design for one of `members` (else `disengaged`)."""
+    candidates = (
+        list(members) if members else [m for m in dict.fromkeys(probabilities["member"]) if m != hegemon(sweep)]
+    )
+    for member in candidates:
+        varying = _varying(probabilities, member)
+        if varying:
+            return varying[0]
+    return "disengaged"
+
+
+def _wrap(text: str, width: int = 120) -> str:
+    """Break a long subtitle into lines (figure titles are not wrapped by matplotlib)."""
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) if len(text) > width else text
 
 
 def heatmap_cells(probabilities: pd.DataFrame, member: str, outcome: str, x: str, y: str) -> pd.DataFrame:
@@ -98,7 +121,7 @@ def heatmap_figure(
     sweep: Any,
     *,
     member: str | None = None,
-    outcome: str = "withdrawn",
+    outcome: str | None = None,
     x: str | None = None,
     y: str | None = None,
 ) -> Figure:
@@ -112,7 +135,8 @@ def heatmap_figure(
     Args:
         sweep: A `SweepResult`.
         member: The member (default: the one with the highest mean probability).
-        outcome: `withdrawn` or `disengaged`.
+        outcome: `withdrawn` or `disengaged` (default: the first that varies over the
+            design for the member, or for any member).
         x: Parameter path on the horizontal axis (default: the first varied).
         y: Parameter path on the vertical axis (default: the second varied).
     """
@@ -126,14 +150,16 @@ def heatmap_figure(
     for axis in (x, y):
         if axis is not None and axis not in probabilities.columns:
             raise InputError(f"{axis!r} is not a parameter of this sweep ({', '.join(parameters)})", field="x/y")
+    if outcome is None:
+        outcome = _default_outcome(sweep, probabilities, [member] if member else None)
     member = _sweep_member(sweep, probabilities, member, outcome)
     colour = member_colours(member_order(sweep), hegemon(sweep)).get(member, OKABE_ITO[0])
     name = display_name(sweep, member)
     part = probabilities[probabilities["member"] == member]
-    fig = _new_figure(7.0)
+    fig = new_figure(7.0)
     ax = fig.add_subplot()
     if y is None:
-        _style(ax)
+        style_axes(ax)
         line = part.groupby(x)[[f"p_{outcome}", f"p_{outcome}_low", f"p_{outcome}_high"]].mean().sort_index()
         xs = line.index.to_numpy(dtype=float)
         ax.fill_between(
@@ -180,7 +206,7 @@ def heatmap_figure(
         bar.set_label(f"P({outcome})", fontsize=FONT)
         bar.ax.tick_params(labelsize=SMALL)
     else:
-        _style(ax)
+        style_axes(ax)
         dots = ax.scatter(
             part[x],
             part[y],
@@ -198,14 +224,15 @@ def heatmap_figure(
     if y is not None:
         ax.set_xlabel(_short_param(x), fontsize=FONT)
         ax.set_ylabel(_short_param(y), fontsize=FONT)
-    others = ", ".join(_short_param(p) for p in parameters if p not in (x, y))
+    rest = [p for p in parameters if p not in (x, y)]
+    others = ", ".join(_short_param(p) for p in rest) if len(rest) <= 2 else f"{len(rest)} other parameters"
     extra = ""
     if others:
         extra = f"pooled over {others}" if y is not None and _is_grid(part, x, y) else f"{others} vary across points"
-    _title(
+    figure_title(
         fig,
-        f"{name}: probability of having {outcome} within {_horizon_text(sweep)}",
-        _sweep_subtitle(sweep, part, extra),
+        f"{name}: probability of having {outcome} within {horizon_text(sweep)}",
+        _wrap(_sweep_subtitle(sweep, part, extra)),
     )
     return fig
 
@@ -213,7 +240,7 @@ def heatmap_figure(
 INDEX_LABELS = {"S1": "S1 (first order)", "ST": "ST (total)", "mu_star": "μ* (mean |effect|)", "sigma": "σ"}
 
 
-def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outcome: str = "withdrawn") -> Figure:
+def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outcome: str | None = None) -> Figure:
     """Sensitivity indices of each member's defection probability, with their intervals.
 
     Sobol designs give first-order (S1) and total (ST) indices; Morris designs give
@@ -222,9 +249,15 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     Args:
         sweep: A `SweepResult` of a Sobol or Morris design.
         members: Members to show (default: all with indices).
-        outcome: `withdrawn` or `disengaged`.
+        outcome: `withdrawn` or `disengaged` (default: the first that varies over the
+            design for one of the members).
+
+    Sobol indices are shares of variance: the axis ends just past 1 and longer interval
+    bars are cut there.
     """
     _check_outcome(outcome)
+    if outcome is None:
+        outcome = _default_outcome(sweep, sweep.probabilities(), members)
     try:
         table = sweep.sensitivity()
     except InputError:
@@ -249,14 +282,16 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     ncols = min(n, 3)
     nrows = (n + ncols - 1) // ncols
     heights = [LEGEND_ROW] + [0.7 + 0.5 * len(order)] * nrows
-    fig = _new_figure(sum(heights) + 1.6)
+    fig = new_figure(sum(heights) + 1.6)
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=heights)
     height = 0.8 / len(indices)
+    lows = (table["value"] - table["conf"].fillna(0.0)).to_numpy(dtype=float)
+    left = max(-0.25, min(0.0, float(np.nanmin(lows)) if len(lows) else 0.0)) - 0.02
     first = None
     for i, member in enumerate(available):
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=first)
         first = first or ax
-        _style(ax)
+        style_axes(ax)
         colour = colours.get(member, OKABE_ITO[0])
         part = table[table["member"] == member]
         if "noise_floor" in part.columns and part["noise_floor"].notna().any():
@@ -282,6 +317,8 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
         ax.set_title(display_name(sweep, member), fontsize=FONT, fontweight="bold", color=colour)
         ax.axvline(0, color="#888888", linewidth=0.8)
         ax.set_xlabel("index value (bars: 95% interval)", fontsize=SMALL)
+        if set(indices) <= {"S1", "ST"}:
+            ax.set_xlim(left, 1.05)
     handles = [
         Patch(
             facecolor="#555555",
@@ -293,7 +330,7 @@ def sensitivity_figure(sweep: Any, *, members: Sequence[str] | None = None, outc
     ]
     if "noise_floor" in table.columns:
         handles.append(Patch(color="#DDDDDD", label="below the replicate noise floor"))
-    _legend_row(fig.add_subplot(grid[0, :]), handles)
+    legend_row(fig.add_subplot(grid[0, :]), handles)
     named = ", ".join(INDEX_LABELS.get(i, i) for i in indices)
-    _title(fig, f"Sensitivity of P({outcome}) to the swept parameters ({named})", _sweep_subtitle(sweep))
+    figure_title(fig, f"Sensitivity of P({outcome}) to the swept parameters ({named})", _wrap(_sweep_subtitle(sweep)))
     return fig

@@ -23,7 +23,8 @@ from alliance_sim.reporting.figures.style import EVENT_COLOUR, SMALL
 from alliance_sim.scenario.config import month_label
 
 
-def _start(result: Any) -> str:
+def start_month(result: Any) -> str:
+    """The first month of a result (`YYYY-MM`)."""
     start = (scenario_of(result).get("time") or {}).get("start") or (result.manifest or {}).get("start")
     if not start:
         raise InputError("the result does not record its start month (scenario.time.start)")
@@ -41,7 +42,8 @@ def month_middle(month: str) -> np.datetime64:
     return np.datetime64(month, "M").astype("datetime64[D]") + np.timedelta64(14, "D")
 
 
-def _month_text(month: str) -> str:
+def month_text(month: str) -> str:
+    """A `YYYY-MM` month as text, such as `Mar 2023`."""
     return pd.Timestamp(f"{month}-01").strftime("%b %Y")
 
 
@@ -72,7 +74,7 @@ def scripted_events(result: Any) -> list[dict[str, Any]]:
     members = getattr(result, "members", None)
     last = None
     if isinstance(members, pd.DataFrame) and len(members) and "step" in members.columns:
-        last = month_label(_start(result), int(members["step"].max()) - 1)
+        last = month_label(start_month(result), int(members["step"].max()) - 1)
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for event in sorted(scenario.get("events") or [], key=lambda e: str(e.get("month"))):
         if last is not None and str(event["month"]) > last:
@@ -92,13 +94,14 @@ def _number_ranges(numbers: list[int]) -> str:
     return str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
 
 
-def _date_axis(ax: Any) -> None:
+def date_axis(ax: Any) -> None:
+    """Calendar ticks and labels on a time axis."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _mark_events(axes: Iterable[Any], entries: list[dict[str, Any]]) -> None:
+def mark_events(axes: Iterable[Any], entries: list[dict[str, Any]]) -> None:
     """Dotted vertical lines at the scripted events' months on every time axis."""
     months = sorted({e["month"] for e in entries})
     for ax in axes:
@@ -141,7 +144,7 @@ def event_clusters(entries: list[dict[str, Any]], xlim: tuple[Any, Any], width_i
     return clusters
 
 
-def _event_strip(ax: Any, entries: list[dict[str, Any]], xlim: tuple[Any, Any], width_in: float) -> None:
+def event_strip(ax: Any, entries: list[dict[str, Any]], xlim: tuple[Any, Any], width_in: float) -> None:
     """A thin axis above a time panel: the events' numbers over their months."""
     ax.set_xlim(*xlim)
     ax.set_ylim(0, 1)
@@ -166,12 +169,12 @@ def _event_strip(ax: Any, entries: list[dict[str, Any]], xlim: tuple[Any, Any], 
         )
 
 
-def _event_key(fig: Figure, entries: list[dict[str, Any]]) -> None:
+def event_key(fig: Figure, entries: list[dict[str, Any]]) -> None:
     """The numbered list of scripted events under the figure."""
     if not entries:
         return
     handles = [Line2D([], [], linestyle="none") for _ in entries]
-    labels = [f"{e['number']}  {_month_text(e['month'])}: {e['label']}" for e in entries]
+    labels = [f"{e['number']}  {month_text(e['month'])}: {e['label']}" for e in entries]
     fig.legend(
         handles,
         labels,
@@ -188,13 +191,14 @@ def _event_key(fig: Figure, entries: list[dict[str, Any]]) -> None:
     )
 
 
-def _time_figure_height(rows: Sequence[float], entries: list[dict[str, Any]]) -> float:
+def time_figure_height(rows: Sequence[float], entries: list[dict[str, Any]]) -> float:
     """Height of a time figure: its rows, the title and tick labels, and the event key."""
     key = 0.45 + 0.25 * ((len(entries) + 1) // 2) if entries else 0.0
     return sum(rows) + 1.3 + key
 
 
-def _time_limits(result: Any) -> tuple[np.datetime64, np.datetime64]:
+def time_limits(result: Any) -> tuple[np.datetime64, np.datetime64]:
+    """The first and last dates a run's time panels show."""
     steps = int(result.members["step"].max())
-    dates = step_dates(_start(result), [0, steps])
+    dates = step_dates(start_month(result), [0, steps])
     return dates[0], dates[1]

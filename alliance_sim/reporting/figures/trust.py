@@ -10,9 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from alliance_sim.errors import InputError
-from alliance_sim.reporting.figures.scenario import _require, _run_subtitle, _shown_members, colours_of, display_name
-from alliance_sim.reporting.figures.style import FONT, SMALL, TRUST_CMAP, WIDTH, _colour_labels, _new_figure, _title
-from alliance_sim.reporting.figures.timeline import _month_text, _start, scripted_events
+from alliance_sim.reporting.figures.scenario import colours_of, display_name, require, run_subtitle, shown_members
+from alliance_sim.reporting.figures.style import FONT, SMALL, TRUST_CMAP, WIDTH, colour_labels, figure_title, new_figure
+from alliance_sim.reporting.figures.timeline import month_text, scripted_events, start_month
 from alliance_sim.scenario.config import month_label
 
 
@@ -24,7 +24,7 @@ def trust_matrix(trust: pd.DataFrame, step: int, members: Sequence[str]) -> pd.D
 
 
 def _default_trust_steps(result: Any, steps: int) -> list[int]:
-    start = _start(result)
+    start = start_month(result)
     events = [e["month"] for e in scripted_events(result)]
     chosen = [0]
     if events:
@@ -52,10 +52,10 @@ def trust_figure(result: Any, *, months: Sequence[str] | None = None, members: S
             "this result has no trust matrix; set outputs.trust_matrix: true in the scenario and run it again",
             field="outputs.trust_matrix",
         )
-    _require(trust, ["step", "month", "observer", "ally", "trust"], "trust")
-    shown = _shown_members(result, members, with_hegemon=True)
+    require(trust, ["step", "month", "observer", "ally", "trust"], "trust")
+    shown = shown_members(result, members, with_hegemon=True)
     colours = colours_of(result)
-    start = _start(result)
+    start = start_month(result)
     last = int(trust["step"].max())
     if months:
         labels = {month_label(start, s - 1): s for s in range(last + 1)}
@@ -71,7 +71,7 @@ def trust_figure(result: Any, *, months: Sequence[str] | None = None, members: S
     n = len(steps)
     size = len(shown)
     panel = min((WIDTH - 2.2) / n, 5.0)
-    fig = _new_figure(panel + 2.3)
+    fig = new_figure(panel + 2.3)
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
     names = [display_name(result, m) for m in shown]
     image = None
@@ -93,10 +93,10 @@ def trust_figure(result: Any, *, months: Sequence[str] | None = None, members: S
                     )
         ax.set_xticks(range(size), names, rotation=45, ha="right", fontsize=SMALL)
         ax.set_yticks(range(size), names, fontsize=SMALL)
-        _colour_labels(ax.get_xticklabels(), shown, colours)
-        _colour_labels(ax.get_yticklabels(), shown, colours)
+        colour_labels(ax.get_xticklabels(), shown, colours)
+        colour_labels(ax.get_yticklabels(), shown, colours)
         ax.set_facecolor("#BDBDBD")  # the diagonal (no trust in oneself)
-        when = "start" if step == 0 else f"end of {_month_text(month_label(start, step - 1))}"
+        when = "start" if step == 0 else f"end of {month_text(month_label(start, step - 1))}"
         ax.set_title(when, fontsize=FONT, fontweight="bold")
         ax.set_xlabel("trust in (ally)", fontsize=SMALL)
     axes[0].set_ylabel("observer", fontsize=FONT)
@@ -104,5 +104,5 @@ def trust_figure(result: Any, *, months: Sequence[str] | None = None, members: S
         bar = fig.colorbar(image, ax=list(axes), shrink=0.85)
         bar.set_label("trust (mean over replicates)", fontsize=SMALL)
         bar.ax.tick_params(labelsize=SMALL)
-    _title(fig, "Trust between members", _run_subtitle(result))
+    figure_title(fig, "Trust between members", run_subtitle(result))
     return fig

@@ -1,0 +1,199 @@
+"""`validate`, `evidence` and `patterns`: check inputs and the evidence behind them.
+
+`validate` loads only the scenario and sweep-spec readers and the compiled world (no
+tables, figures or Mesa), so checking a folder of scenarios is quick.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from alliance_sim.cli import options as opt
+from alliance_sim.errors import InputError
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@opt.quiet_option("Print only problems.")
+@opt.json_option()
+def validate(files: tuple[Path, ...], quiet: bool, as_json: bool) -> None:
+    """Check scenario files (and sweep specs) without running them.
+
+    Every file is checked; each problem is printed as one line, and the exit code is 2
+    if any file has one.
+
+    \b
+    Examples:
+      alliance-sim validate scenarios/csto_2022.yaml
+      alliance-sim validate scenarios/*.yaml scenarios/**/*.yaml
+      alliance-sim validate scenarios/sweeps/sobol_csto.yaml --json
+    """
+    problems = 0
+    report: list[dict[str, Any]] = []
+    for path in dict.fromkeys(files):
+        try:
+            kind, detail, warnings = _validate_one(path)
+        except InputError as exc:
+            problems += 1
+            report.append({"file": str(path), "ok": False, "error": str(exc)})
+            if not as_json:
+                click.secho(f"error: {exc}", fg="red", err=True)
+            continue
+        report.append({"file": str(path), "ok": True, "kind": kind, "detail": detail, "warnings": warnings})
+        if as_json:
+            continue
+        if not quiet:
+            click.echo(f"ok  {path}  ({kind}: {detail})")
+        for warning in warnings:
+            click.secho(f"warning: {path}: {warning}", fg="yellow", err=True)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    if problems:
+        sys.exit(opt.EXIT_INPUT)
+
+
+def _validate_one(path: Path) -> tuple[str, str, list[str]]:
+    from alliance_sim.scenario.yamlio import read_yaml
+
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and ("sweep" in data or "design" in data):
+        from alliance_sim.experiments.spec import load_sweep_spec
+
+        spec = load_sweep_spec(path)
+        return "sweep", f"{spec.describe()}", []
+    from alliance_sim.core.state import start_warnings
+    from alliance_sim.core.world import compile_world
+    from alliance_sim.scenario.loader import load
+
+    loaded = load(path)
+    config = loaded.config
+    detail = (
+        f"{config.name}; {len(config.member_ids)} members, {len(config.outside_ids)} outside actors, "
+        f"{len(config.events)} events, {len(config.hazards)} hazards, {config.time.horizon_months} months"
+    )
+    return "scenario", detail, start_warnings(compile_world(config))
+
+
+@click.command()
+@click.option("--actor", default=None, help="Only items about this actor id (e.g. armenia).")
+@click.option("--param", default=None, help="Only claims on this parameter path, with its calibrated value.")
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The ledger (default: seeds/evidence.yaml in this folder or a parent).",
+)
+@opt.json_option()
+def evidence(actor: str | None, param: str | None, ledger: Path | None, as_json: bool) -> None:
+    """Print the evidence ledger: quotes from the articles and what they calibrate.
+
+    Every quote is checked against its article first; a quote that is not in it is an
+    error naming the ledger line.
+
+    \b
+    Examples:
+      alliance-sim evidence
+      alliance-sim evidence --actor armenia
+      alliance-sim evidence --param actors.armenia.trust_prior
+      alliance-sim evidence --actor kazakhstan --json
+    """
+    from alliance_sim import evidence as ev
+
+    path = ledger or ev.find_ledger(None)
+    book = ev.load_ledger(path)
+    ev.verify_quotes(book)
+    text = ev.format_ledger(book, actor=actor, param=param)  # also checks --actor and --param
+    if not as_json:
+        click.echo(text)
+        return
+    items = [
+        dataclasses.asdict(item)
+        for item in book.items
+        if (actor is None or actor in item.actors)
+        and (param is None or any(c.param == param or c.param.startswith(param + ".") for c in item.claims))
+    ]
+    click.echo(json.dumps({"ledger": str(path), "items": items}, indent=2, default=str))
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--patterns",
+    "patterns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
+)
+@opt.replicates_option(default=400, minimum=10, maximum=100_000)
+@opt.seed_option(default=1)
+@opt.set_option()
+@click.option("--fit", is_flag=True, help="Also score a grid of the disengage and withdraw thresholds.")
+@opt.json_option()
+def patterns(
+    scenario: Path,
+    patterns_file: Path | None,
+    replicates: int,
+    seed: int,
+    overrides: tuple[str, ...],
+    fit: bool,
+    as_json: bool,
+) -> None:
+    """Check how often SCENARIO reproduces the statuses the articles report.
+
+    Each reported pattern (seeds/patterns.yaml) is tied to an evidence item; the table
+    gives the share of replicates in which it holds. With --fit, a grid of the two status
+    thresholds is scored by the log-likelihood of all patterns (best first).
+
+    \b
+    Examples:
+      alliance-sim patterns scenarios/csto_2022.yaml
+      alliance-sim patterns scenarios/csto_2022.yaml -n 1000 --seed 3 --json
+      alliance-sim patterns scenarios/csto_2022.yaml --fit
+    """
+    from alliance_sim import evidence as ev
+    from alliance_sim.evidence import patterns as pt
+    from alliance_sim.scenario.loader import load
+
+    loaded = load(scenario, overrides)
+    if patterns_file is None:
+        if loaded.ledger is None:
+            raise InputError("the scenario names no evidence ledger; pass --patterns FILE", file=str(scenario))
+        patterns_file = Path(loaded.ledger).parent / "patterns.yaml"
+    known = {item.id for item in ev.load_ledger(loaded.ledger).items} if loaded.ledger else None
+    reported = pt.load_patterns(patterns_file, known)
+    table = pt.score(loaded.config, reported, seed=seed, replicates=replicates)
+    likelihood = pt.log_likelihood(table, replicates)
+    grid = None
+    if fit:
+        grid = pt.fit_thresholds(
+            loaded.config,
+            reported,
+            [round(1.0 + 0.1 * k, 2) for k in range(16)],
+            [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+            seed=seed,
+            replicates=replicates,
+        )
+    if as_json:
+        data: dict[str, Any] = {
+            "scenario": loaded.config.name,
+            "replicates": replicates,
+            "seed": seed,
+            "patterns": json.loads(table.to_json(orient="records")),
+            "log_likelihood": likelihood,
+        }
+        if grid is not None:
+            data["threshold_grid"] = json.loads(grid.to_json(orient="records"))
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{loaded.config.name}: {replicates} replicates, seed {seed}\n")
+    click.echo(table.to_string(index=False, formatters={"share": "{:.3f}".format}))
+    click.echo(f"\nlog-likelihood of the reported patterns: {likelihood:.4f}")
+    if grid is not None:
+        click.echo("\nthreshold grid (best first):")
+        click.echo(grid.head(15).to_string(index=False))
