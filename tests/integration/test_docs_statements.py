@@ -40,7 +40,7 @@ def test_the_documented_report_is_kept_outside_the_folder_make_run_replaces():
 
 
 def test_the_set_example_moves_the_results():
-    from alliance_sim.runs.pipeline import run
+    from alliance_sim import run
     from alliance_sim.scenario.loader import load
 
     text = (ROOT / "README.md").read_text()
