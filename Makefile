@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV) && $$base -m venv $(VENV) || exit 1; \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,app]'
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -16,11 +16,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.loader import load_scenario
 
 
 def __getattr__(name: str) -> object:
-    """Import the engines, results and sweeps on first use (they import Mesa)."""
+    """Import the loader, engines, results and sweeps on first use (they import numpy, Mesa)."""
+    if name == "load_scenario":
+        from alliance_sim.evidence.scenarios import load_scenario
+
+        return load_scenario
     if name == "AllianceModel":
         from alliance_sim.model import AllianceModel
 

@@ -30,8 +30,9 @@ from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_world
+from alliance_sim.evidence.scenarios import load_scenario
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.loader import load_scenario, with_overrides
+from alliance_sim.scenario.loader import with_overrides
 
 
 class AllianceModel(mesa.Model):

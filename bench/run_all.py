@@ -40,10 +40,10 @@ from plain_mesa import PlainAlliance  # noqa: E402
 
 from alliance_sim.core.ensemble import run_ensemble  # noqa: E402
 from alliance_sim.core.world import compile_world  # noqa: E402
+from alliance_sim.evidence import load_scenario  # noqa: E402
 from alliance_sim.experiments.driver import sweep  # noqa: E402
 from alliance_sim.experiments.executors import ProcessExecutor, cpu_count  # noqa: E402
 from alliance_sim.model import AllianceModel  # noqa: E402
-from alliance_sim.scenario.loader import load_scenario  # noqa: E402
 
 SCENARIO = HERE / "scenario_8.yaml"
 ROWS: list[tuple[str, str, str, str]] = []

@@ -28,13 +28,13 @@ def csto_path() -> Path:
 
 @pytest.fixture(scope="session")
 def small_config(small_path):
-    from alliance_sim.scenario.loader import load_scenario
+    from alliance_sim.evidence import load_scenario
 
     return load_scenario(small_path)
 
 
 @pytest.fixture(scope="session")
 def csto_config(csto_path):
-    from alliance_sim.scenario.loader import load_scenario
+    from alliance_sim.evidence import load_scenario
 
     return load_scenario(csto_path)

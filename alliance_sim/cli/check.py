@@ -69,7 +69,7 @@ def _validate_one(path: Path) -> tuple[str, str, list[str]]:
         return "sweep", f"{spec.describe()}", []
     from alliance_sim.core.state import start_warnings
     from alliance_sim.core.world import compile_world
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(path)
     config = loaded.config
@@ -157,8 +157,8 @@ def patterns(
       alliance-sim patterns scenarios/csto_2022.yaml --fit
     """
     from alliance_sim import evidence as ev
+    from alliance_sim.evidence import load_with_provenance as load
     from alliance_sim.evidence import patterns as pt
-    from alliance_sim.scenario.loader import load
 
     loaded = load(scenario, overrides)
     if patterns_file is None:

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "plot": "alliance_sim.cli.figures:plot",
     "compare": "alliance_sim.cli.figures:compare",
     "report": "alliance_sim.cli.figures:report",
+    "app": "alliance_sim.cli.app:app",
 }
 """Every command, in the order `--help` lists them, and where it is defined."""
 

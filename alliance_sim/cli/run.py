@@ -64,7 +64,7 @@ def run(
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --json
       alliance-sim run scenarios/csto_2022.yaml -n 2000 --engine ensemble --workers 0
     """
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(scenario, overrides)
     if steps is not None and steps > loaded.config.time.horizon_months:

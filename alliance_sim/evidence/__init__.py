@@ -10,7 +10,8 @@ the claims it makes about model parameters. This package
   file (`verify_quotes`);
 - turns the claims into parameter values through one documented mapping, each value with
   the evidence ids behind it and its arithmetic (`calibrate`, `event_support`);
-- prints the evidence for the command `alliance-sim evidence` (`format_ledger`).
+- prints the evidence for the command `alliance-sim evidence` (`format_ledger`);
+- loads scenarios with their calibration applied (`load_scenario`, `load_with_provenance`).
 
 The mapping (written out in `docs/calibration.md`): a parameter with direction claims is
 sigma(logit(prior) + sum of signed steps), one step per claim by its strength; a number
@@ -19,8 +20,9 @@ rate count / window; a data value is used as it stands.
 
 Modules: `ledger` (the dataclasses), `paths` (parameter paths, bounds, `check_against`),
 `schema` (the YAML's structure), `load` (`load_ledger`, `find_ledger`), `quotes`
-(`verify_quotes`), `calibration` (`calibrate`, `event_support`) and `format`
-(`format_ledger`). Everything public is importable from `alliance_sim.evidence`.
+(`verify_quotes`), `calibration` (`calibrate`, `event_support`), `format`
+(`format_ledger`) and `scenarios` (`load_scenario`, `load_with_provenance`).
+Everything public is importable from `alliance_sim.evidence`.
 """
 
 from alliance_sim.evidence.calibration import calibrate, event_support
@@ -49,6 +51,7 @@ from alliance_sim.evidence.paths import (
     parse_param,
 )
 from alliance_sim.evidence.quotes import normalise_quote, verify_quotes
+from alliance_sim.evidence.scenarios import apply_calibration, load_scenario, load_with_provenance
 
 __all__ = [
     "ACTOR_FIELDS",
@@ -67,6 +70,7 @@ __all__ = [
     "ParamPath",
     "Prior",
     "Scale",
+    "apply_calibration",
     "calibrate",
     "check_against",
     "check_bounds",
@@ -75,6 +79,8 @@ __all__ = [
     "find_ledger",
     "format_ledger",
     "load_ledger",
+    "load_scenario",
+    "load_with_provenance",
     "normalise_quote",
     "parse_param",
     "verify_quotes",

@@ -10,7 +10,7 @@ its arithmetic.
 from __future__ import annotations
 
 from alliance_sim.core.dynamics import casualty_severity, logit, sigmoid
-from alliance_sim.evidence.ledger import CalibratedValue, Claim, Ledger, _claim_where, _claims_by_param, _prior_for
+from alliance_sim.evidence.ledger import CalibratedValue, Claim, Ledger, claim_where, claims_by_param, prior_for
 from alliance_sim.evidence.paths import check_bounds
 
 
@@ -26,11 +26,11 @@ def calibrate(ledger: Ledger) -> dict[str, CalibratedValue]:
 
     """
     values: dict[str, CalibratedValue] = {}
-    for param, claims in _claims_by_param(ledger).items():
+    for param, claims in claims_by_param(ledger).items():
         result = _calibrate_one(ledger, param, claims)
         problem = check_bounds(param, result.value)
         if problem:
-            raise ledger.error(problem, _claim_where(claims[-1]))
+            raise ledger.error(problem, claim_where(claims[-1]))
         values[param] = result
     for param, prior in ledger.priors.items():
         if param in values or "*" in param.split("."):
@@ -62,7 +62,7 @@ def _calibrate_one(ledger: Ledger, param: str, claims: list[Claim]) -> Calibrate
     ids = _evidence_ids(ledger, claims)
     claim = claims[0]
     if claim.kind == "direction":
-        prior, origin = _prior_for(ledger, param)
+        prior, origin = prior_for(ledger, param)
         steps = [(1.0 if c.direction == "up" else -1.0) * ledger.mapping.steps[c.strength or ""] for c in claims]
         total = float(logit(prior)) + sum(steps)
         value = float(sigmoid(total))

@@ -1,9 +1,10 @@
 """The ledger as data: evidence items, their claims, the mapping, and calibrated values.
 
-The dataclasses here are what `load_ledger` returns and what the other modules of
-`alliance_sim.evidence` read; the few helpers at the end answer questions about a loaded
-ledger that loading, checking and calibrating all ask (where a claim sits, which claims
-set a parameter, where its value starts).
+The dataclasses here (with the mapping, scales, priors and sources, which are the
+validated models of `alliance_sim.evidence.schema` as they stand) are what `load_ledger`
+returns and what the other modules of `alliance_sim.evidence` read; the few helpers at
+the end answer questions about a loaded ledger that loading, checking and calibrating all
+ask (where a claim sits, which claims set a parameter, where its value starts).
 """
 
 from __future__ import annotations
@@ -14,9 +15,25 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from alliance_sim.errors import InputError
+from alliance_sim.evidence.schema import CalibrationMapping, DataSource, Prior, Scale
 from alliance_sim.scenario.yamlio import PathKey, Positions
 
-_ROW = re.compile(r"^([A-Z]{2,3}(?:\+[A-Z]{2,3})*) (\d{4}) ([a-z]+)$")
+__all__ = [
+    "ROW",
+    "CalibratedValue",
+    "CalibrationMapping",
+    "Claim",
+    "DataSource",
+    "EvidenceItem",
+    "Ledger",
+    "Prior",
+    "Scale",
+    "claim_where",
+    "claims_by_param",
+    "prior_for",
+]
+
+ROW = re.compile(r"^([A-Z]{2,3}(?:\+[A-Z]{2,3})*) (\d{4}) ([a-z]+)$")
 """A data row: ``ABB[+ABB...] YEAR column`` (see `Claim.row`)."""
 
 
@@ -84,40 +101,6 @@ class EvidenceItem:
 
 
 @dataclass(frozen=True)
-class Scale:
-    """A logarithmic scale for numbers stated in the articles: log(1+n) / log(1+reference), capped at 1."""
-
-    reference: float
-    note: str = ""
-    evidence: str | None = None
-
-
-@dataclass(frozen=True)
-class CalibrationMapping:
-    """The one mapping from evidence to values."""
-
-    neutral_prior: float
-    steps: dict[str, float]
-    scales: dict[str, Scale]
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A non-neutral starting point (or a value set without evidence), with its reason."""
-
-    value: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """A non-article source: a data file next to the ledger and its citation."""
-
-    file: str
-    citation: str
-
-
-@dataclass(frozen=True)
 class Ledger:
     """A loaded ledger.
 
@@ -172,11 +155,13 @@ class CalibratedValue:
 # --- Questions about a loaded ledger ----------------------------------------------------
 
 
-def _claim_where(claim: Claim, field: str = "param") -> PathKey:
+def claim_where(claim: Claim, field: str = "param") -> PathKey:
+    """The key path of a claim's field in the ledger file."""
     return ("items", claim.index[0], "claims", claim.index[1], field)
 
 
-def _claims_by_param(ledger: Ledger) -> dict[str, list[Claim]]:
+def claims_by_param(ledger: Ledger) -> dict[str, list[Claim]]:
+    """The claims that set each parameter (not `supports` claims), in ledger order."""
     grouped: dict[str, list[Claim]] = {}
     for item in ledger.items:
         for claim in item.claims:
@@ -185,7 +170,7 @@ def _claims_by_param(ledger: Ledger) -> dict[str, list[Claim]]:
     return grouped
 
 
-def _prior_for(ledger: Ledger, param: str) -> tuple[float, str]:
+def prior_for(ledger: Ledger, param: str) -> tuple[float, str]:
     """Return the starting point of a parameter and where it comes from."""
     if param in ledger.priors:
         return ledger.priors[param].value, "prior"

@@ -15,22 +15,21 @@ from pydantic import ValidationError
 
 from alliance_sim.errors import InputError
 from alliance_sim.evidence.ledger import (
-    _ROW,
-    CalibrationMapping,
+    ROW,
     Claim,
     DataSource,
     EvidenceItem,
     Ledger,
     Prior,
-    Scale,
-    _claim_where,
-    _claims_by_param,
-    _prior_for,
+    claim_where,
+    claims_by_param,
+    prior_for,
 )
-from alliance_sim.evidence.paths import _ID, _choices, parse_param
-from alliance_sim.evidence.schema import _ClaimSpec, _ItemSpec, _LedgerSpec, _validation_error
+from alliance_sim.evidence.paths import parse_param
+from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec
 from alliance_sim.scenario.config import parse_month
-from alliance_sim.scenario.yamlio import PathKey, Positions, read_yaml
+from alliance_sim.scenario.locate import input_error, shorten
+from alliance_sim.scenario.yamlio import PathKey, Positions, read_text, read_yaml
 
 DEFAULT_LEDGER = Path("seeds") / "evidence.yaml"
 """Where the ledger sits relative to the repository root (see `find_ledger`)."""
@@ -52,34 +51,48 @@ def load_ledger(path: str | Path) -> Ledger:
     path = Path(path)
     data, positions = read_yaml(path)
     try:
-        spec = _LedgerSpec.model_validate(data)
+        spec = LedgerSpec.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, positions) from None
+        raise input_error(exc, positions, data=data) from None
     folder = path.parent
     sources = _check_sources(spec, folder, positions)
-    mapping = CalibrationMapping(
-        spec.mapping.neutral_prior,
-        dict(spec.mapping.steps),
-        {k: Scale(s.reference, s.note, s.evidence) for k, s in spec.mapping.scales.items()},
-    )
     priors = _check_priors(spec, positions)
-    items = tuple(_build_item(i, s, spec, folder, positions) for i, s in enumerate(spec.items))
-    ledger = Ledger(path, items, mapping, priors, sources, positions)
+    checked: set[str] = set()
+    items = tuple(_build_item(i, s, spec, folder, positions, checked) for i, s in enumerate(spec.items))
+    ledger = Ledger(path, items, spec.mapping, priors, sources, positions)
     _check_references(ledger)
     _check_param_claims(ledger)
     return ledger
 
 
-def _check_sources(spec: _LedgerSpec, folder: Path, positions: Positions) -> dict[str, DataSource]:
-    sources = {}
+def _check_sources(spec: LedgerSpec, folder: Path, positions: Positions) -> dict[str, DataSource]:
     for key, source in spec.sources.items():
+        where = ("sources", key, "file")
         if not (folder / source.file).is_file():
-            raise positions.error(f"data file {source.file!r} not found next to the ledger", ("sources", key, "file"))
-        sources[key] = DataSource(source.file, source.citation)
-    return sources
+            raise positions.error(f"data file {shorten(source.file)} not found next to the ledger", where)
+        text = _readable(folder / source.file, positions, where)
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise positions.error(
+                f"data file {shorten(source.file)} has no rows (a header and at least one row)", where
+            )
+    return dict(spec.sources)
 
 
-def _check_priors(spec: _LedgerSpec, positions: Positions) -> dict[str, Prior]:
+def _listed(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def _readable(file: Path, positions: Positions, where: PathKey) -> str:
+    """The text of a source file, or an error at the ledger entry that names it."""
+    try:
+        return read_text(file, limit=50_000_000)
+    except InputError as exc:
+        place = f":{exc.line}:{exc.column}" if exc.line is not None else ""
+        raise positions.error(f"{file.name}{place}: {exc.message}", where) from None
+
+
+def _check_priors(spec: LedgerSpec, positions: Positions) -> dict[str, Prior]:
     priors = {}
     for key, prior in spec.priors.items():
         try:
@@ -88,7 +101,7 @@ def _check_priors(spec: _LedgerSpec, positions: Positions) -> dict[str, Prior]:
             raise positions.error(str(exc), ("priors", key)) from None
         if parsed.field is None:
             raise positions.error("a prior needs a field", ("priors", key))
-        priors[key] = Prior(prior.value, prior.reason)
+        priors[key] = prior
     return priors
 
 
@@ -101,25 +114,27 @@ def _check_date(text: str) -> None:
         raise ValueError(f"the period {text!r} ends before it starts")
 
 
-def _build_item(index: int, spec: _ItemSpec, ledger: _LedgerSpec, folder: Path, positions: Positions) -> EvidenceItem:
+def _build_item(
+    index: int, spec: ItemSpec, ledger: LedgerSpec, folder: Path, positions: Positions, checked: set[str]
+) -> EvidenceItem:
     where: PathKey = ("items", index)
     try:
         _check_date(spec.date)
     except ValueError as exc:
         raise positions.error(str(exc), (*where, "date")) from None
-    for k, actor in enumerate(spec.actors):
-        if not _ID.match(actor):
-            raise positions.error(f"{actor!r} is not a valid actor id", (*where, "actors", k))
     is_data = spec.source in ledger.sources
     if not is_data:
         articles = sorted(p.name for p in folder.glob("*.txt"))
         if "/" in spec.source or "\\" in spec.source or not (folder / spec.source).is_file():
-            keys = _choices(list(ledger.sources)) or "none"
+            keys = _listed(list(ledger.sources)) or "none"
             raise positions.error(
                 f"unknown source {spec.source!r}: neither an article file next to the ledger "
-                f"({_choices(articles) or 'none found'}) nor a key of sources ({keys})",
+                f"({_listed(articles) or 'none found'}) nor a key of sources ({keys})",
                 (*where, "source"),
             )
+        if spec.source not in checked:
+            _readable(folder / spec.source, positions, (*where, "source"))
+            checked.add(spec.source)
         if not spec.quote or not spec.quote.strip():
             raise positions.error("an item citing an article needs a quote", (*where, "quote"))
     if not spec.claims and not spec.note.strip():
@@ -135,10 +150,10 @@ def _build_item(index: int, spec: _ItemSpec, ledger: _LedgerSpec, folder: Path, 
 def _build_claim(
     i: int,
     j: int,
-    spec: _ClaimSpec,
-    item: _ItemSpec,
+    spec: ClaimSpec,
+    item: ItemSpec,
     is_data: bool,
-    ledger: _LedgerSpec,
+    ledger: LedgerSpec,
     positions: Positions,
 ) -> Claim:
     where: PathKey = ("items", i, "claims", j)
@@ -148,7 +163,7 @@ def _build_claim(
         raise positions.error(str(exc), (*where, "param")) from None
     kind = spec.kind
     if kind == "direction" and spec.strength not in ledger.mapping.steps:
-        known = _choices(list(ledger.mapping.steps))
+        known = _listed(list(ledger.mapping.steps))
         raise positions.error(f"unknown strength {spec.strength!r} ({known})", (*where, "strength"))
     if (kind == "supports") != (path.kind == "event" and path.field is None):
         message = (
@@ -158,7 +173,7 @@ def _build_claim(
         )
         raise positions.error(message, (*where, "param"))
     if kind == "scale" and spec.scale not in ledger.mapping.scales:
-        known = _choices(list(ledger.mapping.scales)) or "none defined"
+        known = _listed(list(ledger.mapping.scales)) or "none defined"
         raise positions.error(f"unknown scale {spec.scale!r} ({known})", (*where, "scale"))
     if kind == "rate" and not (path.kind == "hazard" and path.field == "monthly_rate"):
         raise positions.error("a rate claim (count, window_months) needs hazards.<id>.monthly_rate", (*where, "param"))
@@ -169,7 +184,7 @@ def _build_claim(
             else "a data item makes value claims only (value and row)"
         )
         raise positions.error(message, (*where, "param"))
-    if kind == "value" and not _ROW.match(spec.row or ""):
+    if kind == "value" and not ROW.match(spec.row or ""):
         raise positions.error(f"row {spec.row!r} should read 'ABB[+ABB...] YEAR column'", (*where, "row"))
     for actor in path.actor_ids():
         if actor not in item.actors:
@@ -200,26 +215,26 @@ def _check_references(ledger: Ledger) -> None:
 
 
 def _check_param_claims(ledger: Ledger) -> None:
-    for param, claims in _claims_by_param(ledger).items():
+    for param, claims in claims_by_param(ledger).items():
         kinds = [c.kind for c in claims]
         if len(set(kinds)) > 1:
             other = next(c for c in claims if c.kind != kinds[0])
             raise ledger.error(
                 f"{param} has both {kinds[0]} and {other.kind} claims; a parameter is set by direction "
                 "claims, or by exactly one value, scale or rate claim",
-                _claim_where(other),
+                claim_where(other),
             )
         if kinds[0] != "direction" and len(claims) > 1:
             raise ledger.error(
                 f"{param} has {len(claims)} {kinds[0]} claims; "
                 "exactly one is allowed, so that the arithmetic is visible",
-                _claim_where(claims[1]),
+                claim_where(claims[1]),
             )
         prior = ledger.priors.get(param)
         if prior is not None and kinds[0] != "direction":
             raise ledger.error(f"a prior has no effect on {param}, which a {kinds[0]} claim sets", ("priors", param))
-        if kinds[0] == "direction" and not 0.0 < _prior_for(ledger, param)[0] < 1.0:
-            raise ledger.error(f"the prior of {param} must lie strictly between 0 and 1", _claim_where(claims[0]))
+        if kinds[0] == "direction" and not 0.0 < prior_for(ledger, param)[0] < 1.0:
+            raise ledger.error(f"the prior of {param} must lie strictly between 0 and 1", claim_where(claims[0]))
 
 
 def find_ledger(start: Path | None = None) -> Path:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from alliance_sim.evidence.ledger import Claim, Ledger, _claim_where
+from alliance_sim.evidence.ledger import Claim, Ledger, claim_where
 from alliance_sim.scenario.config import ActorConfig, EventConfig, HazardConfig, ModelParams, Relation
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -203,7 +203,7 @@ def _check_claim_against(
     path = parse_param(claim.param)
     if path.kind in ids and path.owner not in ids[path.kind]:
         known = _choices(sorted(str(x) for x in ids[path.kind] if x))
-        raise ledger.error(f"{path.kind} {path.owner!r} is not in {name} ({known})", _claim_where(claim))
+        raise ledger.error(f"{path.kind} {path.owner!r} is not in {name} ({known})", claim_where(claim))
     outside = isinstance(actors.get(path.owner), dict) and actors[path.owner].get("kind") == "outside"
     if path.kind == "actor" and path.field in MEMBER_ONLY_FIELDS and outside:
-        raise ledger.error(f"{path.field} is for members only; {path.owner!r} is an outside actor", _claim_where(claim))
+        raise ledger.error(f"{path.field} is for members only; {path.owner!r} is an outside actor", claim_where(claim))

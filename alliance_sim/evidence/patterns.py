@@ -24,6 +24,7 @@ from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import Month, ScenarioConfig, month_index
 from alliance_sim.scenario.loader import with_overrides
+from alliance_sim.scenario.locate import input_error, shorten
 from alliance_sim.scenario.yamlio import read_yaml
 
 
@@ -61,12 +62,11 @@ def load_patterns(path: str | Path, evidence_ids: set[str] | None = None) -> lis
     try:
         patterns = _PatternFile.model_validate(data).patterns
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        raise positions.error(str(error["msg"]), list(error["loc"])) from None
+        raise input_error(exc, positions, data=data) from None
     if evidence_ids is not None:
         for i, pattern in enumerate(patterns):
             if pattern.evidence not in evidence_ids:
-                raise positions.error(f"unknown evidence item {pattern.evidence!r}", ["patterns", i, "evidence"])
+                raise positions.error(f"unknown evidence item {shorten(pattern.evidence)}", ["patterns", i, "evidence"])
     return patterns
 
 

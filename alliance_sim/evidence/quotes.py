@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from alliance_sim.evidence.ledger import _ROW, Claim, Ledger, _claim_where
+from alliance_sim.evidence.ledger import ROW, Claim, Ledger, claim_where
 
 _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -41,7 +41,7 @@ def _read_rows(path: Path) -> tuple[dict[str, str], ...]:
 
 
 def _verify_value(ledger: Ledger, claim: Claim, path: Path) -> None:
-    match = _ROW.match(claim.row or "")
+    match = ROW.match(claim.row or "")
     assert match is not None and claim.value is not None
     states, year, column = match.group(1).split("+"), match.group(2), match.group(3)
     rows = _read_rows(path)
@@ -49,10 +49,10 @@ def _verify_value(ledger: Ledger, claim: Claim, path: Path) -> None:
     for state in states:
         found = [r for r in rows if r.get("stateabb") == state and r.get("year") == year]
         if len(found) != 1 or column not in found[0] or float(found[0][column]) == -9:
-            raise ledger.error(f"{path.name} has no {column} for {state} in {year}", _claim_where(claim, "row"))
+            raise ledger.error(f"{path.name} has no {column} for {state} in {year}", claim_where(claim, "row"))
         total += float(found[0][column])
     if abs(total - claim.value) > 1e-12 + 1e-9 * abs(total):
         raise ledger.error(
             f"{claim.row} is {total:.10g} in {path.name}, the ledger says {claim.value!r}",
-            _claim_where(claim, "value"),
+            claim_where(claim, "value"),
         )

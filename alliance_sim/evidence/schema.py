@@ -1,48 +1,71 @@
 """The structure of the ledger file: strict pydantic models of its YAML.
 
 Unknown keys, missing keys and values of the wrong kind are refused here, before any
-cross-check, and reported at their file, line, column and field (`_validation_error`).
+cross-check, and reported at their file, line, column and field through the one mapper
+of every input format (`alliance_sim.scenario.locate.input_error`). The parts of the
+ledger that need nothing beyond their YAML (the mapping, its scales, the priors and the
+data sources) are used as they are validated; items and claims become the dataclasses
+of `alliance_sim.evidence.ledger`, which add where they sit and what kind they are.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alliance_sim.errors import InputError
-from alliance_sim.scenario.yamlio import Positions
+from alliance_sim.scenario.config import ActorId
 
 _ITEM_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
-class _ScaleSpec(_Strict):
+class Scale(_Strict):
+    """A logarithmic scale for numbers stated in the articles: log(1+n) / log(1+reference), capped at 1."""
+
     reference: float = Field(gt=0.0)
+    """The number that maps to 1."""
     note: str = ""
+    """Why this reference."""
     evidence: str | None = None
+    """Id of the evidence item behind the reference, if any."""
 
 
-class _MappingSpec(_Strict):
+class CalibrationMapping(_Strict):
+    """The one mapping from evidence to values."""
+
     neutral_prior: float = Field(gt=0.0, lt=1.0)
+    """Where a parameter with direction claims starts without an explicit prior."""
     steps: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = Field(min_length=1)
-    scales: dict[str, _ScaleSpec] = Field(default_factory=dict)
+    """Logit step of each claim strength."""
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    """Named scales for stated numbers."""
 
 
-class _PriorSpec(_Strict):
+class Prior(_Strict):
+    """A non-neutral starting point (or a value set without evidence), with its reason."""
+
     value: float = Field(ge=0.0, le=1.0)
+    """The starting value."""
     reason: str = Field(min_length=1)
+    """Why."""
 
 
-class _SourceSpec(_Strict):
+class DataSource(_Strict):
+    """A non-article source: a data file next to the ledger and its citation."""
+
     file: str = Field(min_length=1)
+    """The data file (CSV), relative to the ledger."""
     citation: str = Field(min_length=1)
+    """How to cite it."""
 
 
-class _ClaimSpec(_Strict):
+class ClaimSpec(_Strict):
+    """One claim of an item, as written (exactly one kind of claim)."""
+
     param: str = Field(min_length=1)
     direction: Literal["up", "down"] | None = None
     strength: str | None = None
@@ -56,7 +79,7 @@ class _ClaimSpec(_Strict):
     note: str = ""
 
     @model_validator(mode="after")
-    def _one_kind(self) -> _ClaimSpec:
+    def _one_kind(self) -> ClaimSpec:
         kinds = {
             "direction": self.direction is not None or self.strength is not None,
             "supports": self.supports is not None,
@@ -84,6 +107,7 @@ class _ClaimSpec(_Strict):
 
     @property
     def kind(self) -> str:
+        """`direction`, `supports`, `value`, `scale` or `rate`."""
         if self.direction is not None:
             return "direction"
         if self.supports is not None:
@@ -93,31 +117,22 @@ class _ClaimSpec(_Strict):
         return "scale" if self.scale is not None else "rate"
 
 
-class _ItemSpec(_Strict):
+class ItemSpec(_Strict):
+    """One evidence item, as written."""
+
     id: str = Field(pattern=_ITEM_ID, max_length=80)
     source: str = Field(min_length=1)
     quote: str | None = None
     date: str
-    actors: list[str] = Field(min_length=1)
-    claims: list[_ClaimSpec] = Field(default_factory=list)
+    actors: list[ActorId] = Field(min_length=1)
+    claims: list[ClaimSpec] = Field(default_factory=list)
     note: str = ""
 
 
-class _LedgerSpec(_Strict):
-    mapping: _MappingSpec
-    priors: dict[str, _PriorSpec] = Field(default_factory=dict)
-    sources: dict[str, _SourceSpec] = Field(default_factory=dict)
-    items: list[_ItemSpec] = Field(min_length=1)
+class LedgerSpec(_Strict):
+    """The ledger file, as written."""
 
-
-def _validation_error(exc: ValidationError, positions: Positions) -> InputError:
-    error = exc.errors(include_url=False)[0]
-    loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    elif isinstance(error.get("input"), str | int | float | bool):
-        message = f"{message} (got {error['input']!r})"
-    return positions.error(message, loc)
+    mapping: CalibrationMapping
+    priors: dict[str, Prior] = Field(default_factory=dict)
+    sources: dict[str, DataSource] = Field(default_factory=dict)
+    items: list[ItemSpec] = Field(min_length=1)

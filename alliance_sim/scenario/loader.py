@@ -9,11 +9,22 @@ Order of precedence, lowest first (each layer overrides the ones above it):
 5. `--set dotted.path=value` overrides, in the order given.
 
 Mappings merge key by key. The lists `events` and `hazards` merge by `id`: an item
-whose id the base already has changes that item; an item with a new id (or none) is
-appended. A calibrated value fills a field only where no file and no override sets it.
+whose id the base already has changes that item; an item with a new id and a `type` is
+appended; an item with a new id and no `type` is refused as a mistyped id. A calibrated
+value fills a field only where no file and no override sets it.
 
-Every error names the file, line and column and the dotted field path, through the
-position map that `alliance_sim.scenario.yamlio` keeps for each file.
+This module reads and merges; it does not calibrate. Calibration belongs to the evidence
+layer, which passes its step in as `calibrate` (`alliance_sim.evidence.load_scenario`
+and `alliance_sim.load_scenario` are this loader with the ledger applied). The ledger
+path is resolved from the file that names it, so a scenario and its copy elsewhere read
+the ledger their own `calibration.ledger` points to.
+
+Every error names the file, line and column and the dotted field path (through
+`alliance_sim.scenario.locate`), or the `--set` option that set the value.
+
+Documented limits (besides those of `alliance_sim.scenario.yamlio`): `MAX_EXTENDS`
+files in one `extends:` chain, `MAX_ACTORS` actors, `MAX_EVENTS` events and
+`MAX_HAZARDS` hazards.
 """
 
 from __future__ import annotations
@@ -21,24 +32,52 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pydantic import ValidationError
 
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.yamlio import PathKey, read_yaml
+from alliance_sim.scenario.locate import Origin, PathKey, cut, dotted, first_error, input_error, located, shorten
+from alliance_sim.scenario.yamlio import Positions, read_yaml
 
-Origin = tuple[str, int | None, int | None]
-"""(file, line, column) where a value was set."""
+MAX_EXTENDS = 32
+"""Most files in one `extends:` chain (the file itself and its bases)."""
 
-_MERGE_BY_ID = ("events", "hazards")
-_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
+MAX_ACTORS = 200
+"""Most actors (members and outside actors) in one scenario."""
+
+MAX_EVENTS = 2_000
+"""Most scripted events in one scenario."""
+
+MAX_HAZARDS = 500
+"""Most hazards in one scenario."""
+
+_MERGE_BY_ID = {"events": "event", "hazards": "hazard"}
+_SWEEP_KEYS = ("design", "parameters")
+
+__all__ = [
+    "MAX_ACTORS",
+    "MAX_EVENTS",
+    "MAX_EXTENDS",
+    "MAX_HAZARDS",
+    "Calibration",
+    "Calibrator",
+    "LoadedScenario",
+    "Origins",
+    "Override",
+    "Provenance",
+    "config_hash",
+    "get_path",
+    "is_sweep_spec",
+    "parse_override",
+    "read_scenario",
+    "with_overrides",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +99,21 @@ class Provenance:
     method: str
     used: bool
     set_by: str | None = None
+
+
+@dataclass
+class Calibration:
+    """What a calibration step adds to a scenario besides the values it fills.
+
+    Attributes:
+        provenance: Provenance of each calibrated parameter, by path.
+        event_evidence: Evidence ids behind each scripted event, by event id.
+        evidence: The evidence items cited, by id.
+    """
+
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    event_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,17 +147,66 @@ class LoadedScenario:
         return config_hash(self.config)
 
 
-def _cited(calibration: dict[str, Provenance], support: dict[str, tuple[str, ...]]) -> list[str]:
-    """Evidence ids cited by calibrated values and scripted events, in first-cited order."""
-    ids = [i for p in calibration.values() for i in p.evidence]
-    ids += [i for evidence in support.values() for i in evidence]
-    return list(dict.fromkeys(ids))
-
-
 def config_hash(config: ScenarioConfig) -> str:
     """SHA-256 of a scenario's canonical JSON, the first 16 hex digits."""
     text = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Origins:
+    """Where every value of a merged scenario was written: a file and line, or an override."""
+
+    def __init__(self, fallback: str | None = None) -> None:
+        self.by_path: dict[PathKey, Origin] = {}
+        self.fallback = fallback
+
+    @classmethod
+    def of(cls, positions: Positions) -> Origins:
+        """The origins of one file's values."""
+        origins = cls(positions.file)
+        origins.by_path = {key: Origin(positions.file, line, col) for key, (line, col) in positions.where.items()}
+        return origins
+
+    def origin(self, path: Sequence[str | int]) -> Origin:
+        """Where `path`, or its nearest recorded ancestor, was written."""
+        key = tuple(path)
+        while key:
+            if key in self.by_path:
+                return self.by_path[key]
+            key = key[:-1]
+        return self.by_path.get((), Origin(self.fallback))
+
+    def error(self, message: str, path: Sequence[str | int]) -> InputError:
+        """An `InputError` at the place `path` was written."""
+        return located(message, self.origin(path), dotted(path) or None)
+
+    def shifted(self, old: PathKey, new: PathKey) -> dict[PathKey, Origin]:
+        """The origins under `old`, re-keyed under `new`."""
+        n = len(old)
+        return {(*new, *key[n:]): where for key, where in self.by_path.items() if key[:n] == old}
+
+    def drop_below(self, path: PathKey) -> None:
+        """Forget the origins strictly below `path` (its value was replaced)."""
+        n = len(path)
+        for key in [k for k in self.by_path if k[:n] == path and len(k) > n]:
+            del self.by_path[key]
+
+
+class Calibrator(Protocol):
+    """The calibration step the evidence layer passes to `read_scenario`.
+
+    It fills calibrated values into `data` where no file or override set them, records
+    their origin in `origins`, and returns their provenance.
+    """
+
+    def __call__(self, ledger: Path, data: dict[str, Any], origins: Origins, where: Origin, /) -> Calibration:
+        """Calibrate `data` from the ledger at `ledger` (named at `where`)."""
+        ...
+
+
+def is_sweep_spec(data: object) -> bool:
+    """Whether parsed YAML looks like a sweep spec rather than a scenario."""
+    return isinstance(data, dict) and any(k in data for k in _SWEEP_KEYS) and "actors" not in data
 
 
 # --- Reading and merging files -------------------------------------------------------
@@ -112,51 +215,74 @@ def config_hash(config: ScenarioConfig) -> str:
 @dataclass
 class _Layer:
     data: dict[str, Any]
-    origins: dict[PathKey, Origin]
+    origins: Origins
     ledger: Path | None
     ledger_origin: Origin | None
     files: list[str]
 
 
-def _read_layer(path: Path, stack: tuple[Path, ...]) -> _Layer:
-    resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(str(p.name) for p in (*stack, resolved))
-        raise InputError(f"extends: cycle {chain}", file=str(path), field="extends")
-    data, positions = read_yaml(path)
-    origins: dict[PathKey, Origin] = {key: (str(path), line, col) for key, (line, col) in positions.where.items()}
-    base = data.pop("extends", None)
-    ledger, ledger_origin = None, None
+def _read_file(path: Path, parent: Origins | None) -> tuple[dict[str, Any], Positions]:
+    """Read one file of a chain; a base that cannot be read is reported where it is named."""
+    try:
+        return read_yaml(path)
+    except InputError as exc:
+        if parent is None or exc.line is not None:
+            raise
+        problem = "no such file" if exc.message == "file not found" else exc.message
+        raise parent.error(f"{problem}: {path}", ("extends",)) from None
+
+
+def _read_chain(path: Path) -> list[tuple[Path, dict[str, Any], Origins]]:
+    """The file and its bases, top first, each with its own origins (no recursion)."""
+    chain: list[tuple[Path, dict[str, Any], Origins]] = []
+    seen: list[Path] = []
+    current, named_by = path, None
+    while True:
+        data, positions = _read_file(current, named_by)
+        origins = Origins.of(positions)
+        if not chain and is_sweep_spec(data):
+            key = next(k for k in _SWEEP_KEYS if k in data)
+            raise origins.error(
+                f"this is a sweep spec (it has {key}:), not a scenario; run it with `alliance-sim sweep {current}`",
+                (key,),
+            )
+        seen.append(current.resolve())
+        base = data.pop("extends", None)
+        chain.append((current, data, origins))
+        if base is None:
+            return chain
+        if not isinstance(base, str) or not base.strip():
+            raise origins.error("expected the path of another scenario file", ("extends",))
+        following = current.parent / base
+        if following.resolve() in seen:
+            names = " -> ".join(p.name for p in (*seen, following.resolve()))
+            raise origins.error(f"cycle {names}", ("extends",))
+        if len(chain) >= MAX_EXTENDS:
+            raise origins.error(f"an extends: chain may hold at most {MAX_EXTENDS} files", ("extends",))
+        current, named_by = following, origins
+
+
+def _ledger_of(path: Path, data: dict[str, Any], origins: Origins) -> tuple[Path | None, Origin | None]:
     calibration = data.get("calibration")
     if isinstance(calibration, dict) and isinstance(calibration.get("ledger"), str):
-        ledger = (path.parent / calibration["ledger"]).resolve()
-        ledger_origin = origins.get(("calibration", "ledger"))
-    if base is None:
-        return _Layer(data, origins, ledger, ledger_origin, [str(path)])
-    if not isinstance(base, str) or not base.strip():
-        raise positions.error("extends must be the path of another scenario file", ["extends"])
-    base_path = path.parent / base
-    if not base_path.exists():
-        raise positions.error(f"extends: no such file {base_path}", ["extends"])
-    parent = _read_layer(base_path, (*stack, resolved))
-    merged_origins = dict(parent.origins)
-    merged = _merge(parent.data, data, (), origins, merged_origins)
-    return _Layer(
-        merged,
-        merged_origins,
-        ledger or parent.ledger,
-        ledger_origin if ledger else parent.ledger_origin,
-        [str(path), *parent.files],
-    )
+        return (path.parent / calibration["ledger"]).resolve(), origins.origin(("calibration", "ledger"))
+    return None, None
 
 
-def _merge(
-    base: Any,
-    top: Any,
-    path: PathKey,
-    top_origins: dict[PathKey, Origin],
-    origins: dict[PathKey, Origin],
-) -> Any:
+def _read_layers(path: Path) -> _Layer:
+    chain = _read_chain(path)
+    base_path, data, origins = chain[-1]
+    ledger, ledger_origin = _ledger_of(base_path, data, origins)
+    for child_path, child, child_origins in reversed(chain[:-1]):
+        data = _merge(data, child, (), child_origins, origins)
+        own, own_origin = _ledger_of(child_path, child, child_origins)
+        if own is not None:
+            ledger, ledger_origin = own, own_origin
+    origins.fallback = str(path)
+    return _Layer(data, origins, ledger, ledger_origin, [str(p) for p, _, _ in chain])
+
+
+def _merge(base: Any, top: Any, path: PathKey, top_origins: Origins, origins: Origins) -> Any:
     """Merge `top` over `base`, recording where every merged value came from."""
     if isinstance(base, dict) and isinstance(top, dict):
         result = dict(base)
@@ -166,55 +292,66 @@ def _merge(
                 result[key] = _merge(result[key], value, child, top_origins, origins)
             else:
                 result[key] = value
-                _copy_origins(top_origins, child, child, origins)
-            if child in top_origins:
-                origins[child] = top_origins[child]
+                origins.by_path.update(top_origins.shifted(child, child))
+            if child in top_origins.by_path:
+                origins.by_path[child] = top_origins.by_path[child]
         return result
-    if path and path[-1] in _MERGE_BY_ID and len(path) == 1 and isinstance(base, list) and isinstance(top, list):
+    if len(path) == 1 and path[0] in _MERGE_BY_ID and isinstance(base, list) and isinstance(top, list):
         return _merge_by_id(base, top, path, top_origins, origins)
-    _drop_origins(origins, path)
-    _copy_origins(top_origins, path, path, origins)
+    origins.drop_below(path)
+    origins.by_path.update(top_origins.shifted(path, path))
     return copy.deepcopy(top)
 
 
-def _merge_by_id(
-    base: list[Any],
-    top: list[Any],
-    path: PathKey,
-    top_origins: dict[PathKey, Origin],
-    origins: dict[PathKey, Origin],
-) -> list[Any]:
+def _merge_by_id(base: list[Any], top: list[Any], path: PathKey, top_origins: Origins, origins: Origins) -> list[Any]:
     result = copy.deepcopy(base)
-    # Only a string is an id; anything else (a list, a mapping) is left for validation to reject.
     ids = {item["id"]: i for i, item in enumerate(result) if isinstance(item, dict) and isinstance(item.get("id"), str)}
+    what = _MERGE_BY_ID[str(path[0])]
     for j, item in enumerate(top):
-        key = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-        if key in ids:
+        key = item.get("id") if isinstance(item, dict) else None
+        if isinstance(key, str) and key in ids:
             i = ids[key]
-            shifted = _shift(top_origins, (*path, j), (*path, i))
+            shifted = Origins()
+            shifted.by_path = top_origins.shifted((*path, j), (*path, i))
             result[i] = _merge(result[i], item, (*path, i), shifted, origins)
-        else:
-            result.append(copy.deepcopy(item))
-            _copy_origins(top_origins, (*path, j), (*path, len(result) - 1), origins)
+            continue
+        if isinstance(key, str) and "type" not in item:
+            known = ", ".join(ids) or "none"
+            raise top_origins.error(
+                f"the base scenario has no {what} {shorten(key)} to change (its {path[0]}: {cut(known, 300)}); "
+                f"a new {what} needs a type",
+                (*path, j, "id"),
+            )
+        result.append(copy.deepcopy(item))
+        origins.by_path.update(top_origins.shifted((*path, j), (*path, len(result) - 1)))
     return result
 
 
-def _shift(origins: dict[PathKey, Origin], old: PathKey, new: PathKey) -> dict[PathKey, Origin]:
-    n = len(old)
-    return {(*new, *key[n:]): where for key, where in origins.items() if key[:n] == old}
-
-
-def _copy_origins(source: dict[PathKey, Origin], old: PathKey, new: PathKey, target: dict[PathKey, Origin]) -> None:
-    target.update(_shift(source, old, new))
-
-
-def _drop_origins(origins: dict[PathKey, Origin], path: PathKey) -> None:
-    n = len(path)
-    for key in [k for k in origins if k[:n] == path and len(k) > n]:
-        del origins[key]
-
-
 # --- Overrides -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `--set`-style override and where it was given.
+
+    Attributes:
+        path: Dotted path, for example ``actors.armenia.power``.
+        value: The value.
+        origin: Where it was written (default: the ``--set`` option itself).
+    """
+
+    path: str
+    value: Any
+    origin: Origin | None = None
+
+    @property
+    def label(self) -> str:
+        """``path=value``, as recorded in the manifest."""
+        return f"{self.path}={self.value}"
+
+    def where(self) -> Origin:
+        """The origin its errors name."""
+        return self.origin or Origin(f"--set {cut(self.label, 120)}")
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -223,70 +360,39 @@ def parse_override(text: str) -> tuple[str, Any]:
     Raises:
         InputError: The text has no `=`, an empty path, or an unreadable value.
     """
+    shown = f"--set {cut(text, 120)}"
     if "=" not in text:
-        raise InputError("expected dotted.path=value", file=f"--set {text}")
+        raise InputError("expected dotted.path=value", file=shown)
     path, raw = text.split("=", 1)
     path = path.strip()
     if not path or any(not part for part in path.split(".")):
-        raise InputError("empty field name in the path", file=f"--set {text}")
+        raise InputError("empty field name in the path", file=shown)
+    if len(raw) > 100_000:
+        raise InputError("the value is longer than 100,000 characters", file=shown, field=cut(path, 80))
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
-        raise InputError(f"cannot read the value {raw!r}", file=f"--set {text}", field=path) from None
+        raise InputError(f"cannot read the value {shorten(raw)}", file=shown, field=cut(path, 80)) from None
     return path, value
-
-
-def _set_path(data: dict[str, Any], dotted: str, value: Any, origins: dict[PathKey, Origin], label: str) -> PathKey:
-    parts = dotted.split(".")
-    node: Any = data
-    resolved: list[str | int] = []
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, list):
-            index = _list_index(node, part)
-            if index is None:
-                names = [str(item.get("id")) for item in node if isinstance(item, dict) and item.get("id")]
-                raise InputError(
-                    f"no item {part!r} in {'.'.join(parts[:depth])}" + (f" (ids: {', '.join(names)})" if names else ""),
-                    file=f"--set {label}",
-                    field=where,
-                )
-            resolved.append(index)
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-            continue
-        if not isinstance(node, dict):
-            raise InputError(f"{'.'.join(parts[:depth])} is not a mapping", file=f"--set {label}", field=where)
-        resolved.append(part)
-        if last:
-            node[part] = value
-        else:
-            if part not in node:
-                if depth == 1 and parts[0] in ("actors",):
-                    known = ", ".join(sorted(node))
-                    raise InputError(f"unknown actor {part!r} (known: {known})", file=f"--set {label}", field=where)
-                node[part] = {}
-            node = node[part]
-    key = tuple(resolved)
-    _drop_origins(origins, key)
-    origins[key] = (f"--set {label}", None, None)
-    return key
 
 
 def _list_index(items: list[Any], part: str) -> int | None:
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("id") == part:
             return i
-    if part.isdigit() and int(part) < len(items):
+    if part.isascii() and part.isdigit() and int(part) < len(items):
         return int(part)
     return None
 
 
-def _get_path(data: Any, parts: Iterable[str]) -> tuple[bool, PathKey]:
-    node, resolved = data, []
+def get_path(data: Any, parts: Iterable[str]) -> tuple[bool, PathKey]:
+    """Follow a dotted path (list items by id or index) as far as it exists.
+
+    Returns:
+        Whether the whole path exists, and the key path of the part that does.
+    """
+    node = data
+    resolved: list[str | int] = []
     for part in parts:
         if isinstance(node, list):
             index = _list_index(node, part)
@@ -302,163 +408,156 @@ def _get_path(data: Any, parts: Iterable[str]) -> tuple[bool, PathKey]:
     return True, tuple(resolved)
 
 
-# --- Calibration ---------------------------------------------------------------------
+def _set_path(data: dict[str, Any], override: Override, origins: Origins) -> None:
+    parts = override.path.split(".")
+    where = override.where()
 
+    def fail(message: str, depth: int) -> InputError:
+        return located(message, where, dotted(parts[: depth + 1]))
 
-def _apply_calibration(
-    layer: _Layer, origins: dict[PathKey, Origin]
-) -> tuple[dict[str, Provenance], dict[str, tuple[str, ...]]]:
-    from alliance_sim import evidence
-
-    assert layer.ledger is not None
-    file, line, column = layer.ledger_origin or (None, None, None)
-    if not layer.ledger.exists():
-        raise InputError(
-            f"ledger {layer.ledger} not found",
-            file=file,
-            line=line,
-            column=column,
-            field="calibration.ledger",
-        )
-    ledger = evidence.load_ledger(layer.ledger)
-    evidence.verify_quotes(ledger)
-    values = evidence.calibrate(ledger)
-    provenance: dict[str, Provenance] = {}
-    for dotted, item in sorted(values.items()):
-        parts = dotted.split(".")
-        present, found = _get_path(layer.data, parts)
-        if present:
-            setter = origins.get(found, ("", None, None))[0]
-            provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, False, setter)
+    node: Any = data
+    resolved: list[str | int] = []
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            if index is None:
+                names = [str(item["id"]) for item in node if isinstance(item, dict) and isinstance(item.get("id"), str)]
+                known = f" (ids: {cut(', '.join(names), 300)})" if names else ""
+                raise fail(f"no item {shorten(part)} in {dotted(parts[:depth])}{known}", depth)
+            resolved.append(index)
+            if last:
+                node[index] = override.value
+            else:
+                node = node[index]
             continue
-        keyed = parts[0] in ("actors", "events", "hazards")
-        if keyed and len(found) < 2:
-            raise InputError(
-                f"the ledger calibrates {dotted}, but this scenario has no {parts[0]} {parts[1]!r}",
-                file=str(layer.ledger),
-                field=dotted,
-            )
-        node: Any = layer.data
-        for key in found:
-            node = node[key]
-        for key in parts[len(found) : -1]:
-            if not isinstance(node, dict):
-                break
-            node = node.setdefault(key, {})
         if not isinstance(node, dict):
-            raise InputError(
-                f"the ledger calibrates {dotted}, which is not a field", file=str(layer.ledger), field=dotted
-            )
-        node[parts[-1]] = item.value
-        origins[(*found, *parts[len(found) :])] = (str(layer.ledger), None, None)
-        provenance[dotted] = Provenance(dotted, item.value, item.evidence_ids, item.method, True)
-    support = {path.removeprefix("events."): ids for path, ids in evidence.event_support(ledger).items()}
-    return provenance, support, {item.id: item for item in ledger.items}
+            raise fail(f"{dotted(parts[:depth])} is not a mapping", depth)
+        resolved.append(part)
+        if last:
+            node[part] = override.value
+        else:
+            if part not in node:
+                if depth == 1 and parts[0] == "actors":
+                    raise fail(f"unknown actor {shorten(part)} (known: {cut(', '.join(sorted(node)), 300)})", depth)
+                node[part] = {}
+            node = node[part]
+    key = tuple(resolved)
+    origins.drop_below(key)
+    origins.by_path[key] = where
+
+
+def _as_overrides(overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None) -> list[Override]:
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [Override(str(k), v) for k, v in overrides.items()]
+    result = []
+    for item in overrides:
+        result.append(item if isinstance(item, Override) else Override(*parse_override(item)))
+    return result
+
+
+def _apply_overrides(
+    data: dict[str, Any],
+    overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None,
+    origins: Origins,
+) -> list[str]:
+    applied: list[str] = []
+    for override in _as_overrides(overrides):
+        if override.path.split(".")[0] == "extends":
+            raise located("extends cannot be overridden", override.where(), "extends")
+        _set_path(data, override, origins)
+        applied.append(override.label)
+    return applied
 
 
 # --- Validation ----------------------------------------------------------------------
 
 
-def _located(exc: ValidationError, origins: dict[PathKey, Origin], fallback: str) -> InputError:
-    error = exc.errors(include_url=False)[0]
-    loc: tuple[str | int, ...] = tuple(error["loc"])
-    message = str(error["msg"])
-    match = _FIELD_IN_MESSAGE.match(message)
-    if match:
-        loc = tuple(int(p) if p.isdigit() else p for p in match.group(1).split("."))
-        message = match.group(2)
-    elif message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown field {loc[-1]!r}"
-    elif error["type"] == "missing":
-        message = "required field is missing"
-    elif "input" in error and error["type"] not in ("model_type", "dict_type"):
-        value = error["input"]
-        if isinstance(value, str | int | float | bool) or value is None:
-            message = f"{message} (got {value!r})"
-    key = loc
-    while key and key not in origins:
-        key = key[:-1]
-    file, line, column = origins.get(key, (fallback, None, None))
-    return InputError(message, file=file, line=line, column=column, field=".".join(str(p) for p in loc) or None)
+def _check_sizes(data: dict[str, Any], origins: Origins) -> None:
+    for key, limit in (("actors", MAX_ACTORS), ("events", MAX_EVENTS), ("hazards", MAX_HAZARDS)):
+        value = data.get(key)
+        if isinstance(value, dict | list) and len(value) > limit:
+            raise origins.error(f"{len(value):,} {key}; a scenario may have at most {limit:,}", (key,))
 
 
-def load_scenario(
+def _validate(data: dict[str, Any], origins: Origins) -> ScenarioConfig:
+    _check_sizes(data, origins)
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        raise input_error(exc, origins, data=data) from None
+
+
+def _check_before_calibration(data: dict[str, Any], origins: Origins) -> None:
+    """Report what the files and overrides get wrong before reading the ledger.
+
+    Calibration only fills fields nobody set, so a misspelt key or a bad value in a file
+    is reported as such even where the ledger cannot be found (a copy of a scenario
+    saved elsewhere); missing fields, which the ledger may fill, and the checks of
+    validators, which may depend on calibrated values, wait for it.
+    """
+    _check_sizes(data, origins)
+    try:
+        ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        error = first_error(exc, skip=("missing", "value_error", "assertion_error"))
+        if error is not None:
+            raise input_error(exc, origins, data=data, error=error) from None
+
+
+def read_scenario(
     path: str | Path,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
-) -> ScenarioConfig:
-    """Load and validate a scenario file.
+    overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None = None,
+    *,
+    calibrate: Calibrator | None,
+) -> LoadedScenario:
+    """Read, merge, override, calibrate and validate a scenario file.
 
     Args:
         path: The YAML file.
-        overrides: `--set`-style overrides, as ``["a.b=1", ...]`` or ``{"a.b": 1}``.
+        overrides: `--set`-style overrides, as ``["a.b=1", ...]``, ``{"a.b": 1}`` or
+            `Override` objects (which carry where they were written).
+        calibrate: The calibration step (the evidence layer's), or None to ignore the
+            ledger the scenario names. Use `alliance_sim.load_scenario` unless you mean
+            to skip calibration.
 
     Returns:
-        The validated, frozen scenario.
+        The scenario with its provenance.
 
     Raises:
         InputError: Anything wrong with the file, its bases, the ledger or the overrides.
     """
-    return load(path, overrides).config
-
-
-def load(
-    path: str | Path,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
-) -> LoadedScenario:
-    """Like `load_scenario`, but also returns provenance (files, overrides, calibration)."""
     path = Path(path)
-    layer = _read_layer(path, ())
-    origins = layer.origins
-    applied = _apply_overrides(layer.data, overrides, origins)
-    calibration: dict[str, Provenance] = {}
-    support: dict[str, tuple[str, ...]] = {}
-    items: dict[str, Any] = {}
-    if layer.ledger is not None:
-        calibration, support, items = _apply_calibration(layer, origins)
-    try:
-        config = ScenarioConfig.model_validate(layer.data)
-    except ValidationError as exc:
-        raise _located(exc, origins, str(path)) from None
+    layer = _read_layers(path)
+    applied = _apply_overrides(layer.data, overrides, layer.origins)
+    calibration = Calibration()
+    if layer.ledger is not None and calibrate is not None:
+        _check_before_calibration(layer.data, layer.origins)
+        where = layer.ledger_origin or Origin(str(path))
+        calibration = calibrate(layer.ledger, layer.data, layer.origins, where)
+    config = _validate(layer.data, layer.origins)
     return LoadedScenario(
         config=config,
         path=path,
         files=layer.files,
         overrides=applied,
-        calibration=calibration,
-        event_evidence=support,
+        calibration=calibration.provenance,
+        event_evidence=calibration.event_evidence,
         ledger=str(layer.ledger) if layer.ledger else None,
-        evidence={key: items[key] for key in _cited(calibration, support) if key in items},
+        evidence=calibration.evidence,
     )
 
 
-def _apply_overrides(
-    data: dict[str, Any],
-    overrides: Mapping[str, Any] | Iterable[str] | None,
-    origins: dict[PathKey, Origin],
-) -> list[str]:
-    applied: list[str] = []
-    if overrides is None:
-        return applied
-    pairs: Iterable[tuple[str, Any]] = (
-        overrides.items() if isinstance(overrides, Mapping) else [parse_override(text) for text in overrides]
-    )
-    for dotted, value in pairs:
-        label = f"{dotted}={value}"
-        if dotted.split(".")[0] == "extends":
-            raise InputError("extends cannot be overridden", file=f"--set {label}", field="extends")
-        _set_path(data, dotted, value, origins, label)
-        applied.append(label)
-    return applied
-
-
-def with_overrides(config: ScenarioConfig, overrides: Mapping[str, Any] | Iterable[str]) -> ScenarioConfig:
+def with_overrides(
+    config: ScenarioConfig, overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override]
+) -> ScenarioConfig:
     """Apply `--set`-style overrides to an already validated scenario.
 
     Args:
         config: The scenario.
-        overrides: As for `load_scenario`.
+        overrides: As for `read_scenario`.
 
     Returns:
         A new validated scenario.
@@ -467,9 +566,6 @@ def with_overrides(config: ScenarioConfig, overrides: Mapping[str, Any] | Iterab
         InputError: A bad path or value.
     """
     data = config.model_dump(mode="json", exclude_defaults=False)
-    origins: dict[PathKey, Origin] = {}
+    origins = Origins("--set")
     _apply_overrides(data, overrides, origins)
-    try:
-        return ScenarioConfig.model_validate(data)
-    except ValidationError as exc:
-        raise _located(exc, origins, "--set") from None
+    return _validate(data, origins)

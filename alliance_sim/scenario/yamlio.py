@@ -1,22 +1,63 @@
-"""YAML reading that remembers where every value came from.
+"""YAML reading that remembers where every value came from, within documented limits.
 
 `read_yaml` returns plain Python data plus a `Positions` map from each key path to its
-line and column, so that any later check (pydantic validation, a cross-reference, a
-quote lookup) can point at the exact place in the file.
+line and column, so that any later check (pydantic validation through
+`alliance_sim.scenario.locate`, a cross-reference, a quote lookup) can point at the exact
+place in the file.
+
+Every input file of the project (scenarios, sweep specs, the evidence ledger, the
+reported patterns) is read here, and is refused with one located error when it is
+
+- not a regular file (a folder, a FIFO, a device): nothing waits on a pipe;
+- larger than `MAX_FILE_BYTES`, or not UTF-8 text;
+- nested deeper than `MAX_DEPTH` levels, or a recursive alias;
+- more than `MAX_NODES` values once aliases are expanded (an alias "bomb" of nine
+  levels of nine is refused after `MAX_NODES` steps, wherever it sits);
+- tagged with anything but the standard YAML tags of plain data (``!!str``, ``!!int``,
+  ``!!float``, ``!!bool``, ``!!null``, ``!!seq``, ``!!map``): no ``!!python/...``,
+  no ``!!binary``, no custom tags.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from alliance_sim.errors import InputError
+from alliance_sim.scenario.locate import Origin, PathKey, dotted, shorten
 
-PathKey = tuple[str | int, ...]
+MAX_FILE_BYTES = 1_000_000
+"""Largest input file read, in bytes (the shipped scenario is under 7 kB, the ledger 53 kB)."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists in an input file."""
+
+MAX_NODES = 200_000
+"""Most values (mapping keys, list items, scalars) in one file, counting every alias expansion."""
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (same results, several times faster)."""
+
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+) | {"!"}
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "PathKey",
+    "Positions",
+    "parse_yaml",
+    "read_text",
+    "read_yaml",
+]
 
 
 @dataclass
@@ -42,55 +83,70 @@ class Positions:
             key = key[:-1]
         return self.where.get((), (None, None))
 
+    def origin(self, path: Sequence[str | int]) -> Origin:
+        """Where `path` (or its nearest recorded ancestor) was written."""
+        line, column = self.locate(path)
+        return Origin(self.file, line, column)
+
     def error(self, message: str, path: Sequence[str | int]) -> InputError:
         """An `InputError` located at `path` in this file."""
         line, column = self.locate(path)
-        dotted = ".".join(str(p) for p in path) or None
-        return InputError(message, file=self.file, line=line, column=column, field=dotted)
+        return InputError(message, file=self.file, line=line, column=column, field=dotted(path) or None)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader; duplicate keys are caught while walking the node tree."""
+class _Mark(Protocol):
+    line: int
+    column: int
 
 
-def _scalar(node: yaml.Node) -> Any:
-    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+def _mark_error(message: str, file: str, mark: _Mark | None) -> InputError:
+    return InputError(
+        message,
+        file=file,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+    )
 
 
-def _walk(node: yaml.Node, path: PathKey, positions: Positions) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, str | int | float | bool):
-                raise positions.error("mapping keys must be plain names", path)
-            key = str(key) if not isinstance(key, str) else key
-            if key in result:
-                line = key_node.start_mark.line + 1
-                col = key_node.start_mark.column + 1
-                raise InputError(
-                    f"duplicate key {key!r}",
-                    file=positions.file,
-                    line=line,
-                    column=col,
-                    field=".".join(str(p) for p in (*path, key)),
-                )
-            positions.where[(*path, key)] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            result[key] = _walk(value_node, (*path, key), positions)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            positions.where[(*path, index)] = (
-                item.start_mark.line + 1,
-                item.start_mark.column + 1,
-            )
-            items.append(_walk(item, (*path, index), positions))
-        return items
-    return _scalar(node)
+def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
+    """Read a regular UTF-8 text file of at most `limit` bytes, without ever blocking.
+
+    Raises:
+        InputError: Missing, not a regular file, too large, unreadable or not UTF-8.
+    """
+    shown = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError("file not found", file=shown) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", file=shown) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", file=shown) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError("is a directory, expected a file", file=shown)
+        if not stat.S_ISREG(mode):
+            raise InputError("is not a regular file (a pipe, socket or device?)", file=shown)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read file ({exc.strerror})", file=shown) from None
+    if len(data) > limit:
+        raise InputError(f"is larger than the limit of {limit:,} bytes for an input file", file=shown)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            file=shown,
+            line=line,
+            column=column,
+        ) from None
 
 
 def read_yaml(path: str | Path, *, expect_mapping: bool = True) -> tuple[Any, Positions]:
@@ -104,52 +160,122 @@ def read_yaml(path: str | Path, *, expect_mapping: bool = True) -> tuple[Any, Po
         The data and its `Positions`.
 
     Raises:
-        InputError: The file is missing, unreadable, empty, not YAML, or not a mapping.
+        InputError: The file is missing, not a regular file, too large, not UTF-8, empty,
+            not YAML, beyond the limits above, or not a mapping.
     """
-    path = Path(path)
-    shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=shown) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a YAML file", file=shown) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=shown) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", file=shown) from None
-    return parse_yaml(text, shown, expect_mapping=expect_mapping)
+    return parse_yaml(read_text(path), str(path), expect_mapping=expect_mapping)
+
+
+def _check_events(text: str, file: str) -> None:
+    """One streaming pass: nesting depth, size and tags, before any tree is built."""
+    depth = 0
+    count = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent | yaml.ScalarEvent):
+            tag = event.tag
+            if tag is not None and tag not in _STANDARD_TAGS:
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                raise _mark_error(
+                    f"the YAML tag {shorten(shown)} is not allowed; write plain values, lists and mappings",
+                    file,
+                    event.start_mark,
+                )
+            count += 1
+            if count > MAX_NODES:
+                raise _mark_error(f"more than {MAX_NODES:,} values in one file", file, event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _mark_error(f"nested deeper than {MAX_DEPTH} levels", file, event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+class _Walker:
+    """Node tree -> plain data with positions, counting every alias expansion."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+        self.visited = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.active: set[int] = set()
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # a timestamp such as 2022-02-30
+            raise _mark_error(
+                f"invalid value: {shorten(str(exc), 120)}", self.positions.file, node.start_mark
+            ) from None
+
+    def walk(self, node: yaml.Node, path: PathKey) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise _mark_error(
+                f"more than {MAX_NODES:,} values once aliases are expanded", self.positions.file, node.start_mark
+            )
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self.scalar(node)
+        if id(node) in self.active:
+            raise _mark_error("a recursive alias (a value that contains itself)", self.positions.file, node.start_mark)
+        if len(path) >= MAX_DEPTH:
+            raise _mark_error(f"nested deeper than {MAX_DEPTH} levels", self.positions.file, node.start_mark)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return self.sequence(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _mark_error("mapping keys must be plain names", self.positions.file, key_node.start_mark)
+            key = self.scalar(key_node)
+            if not isinstance(key, str | int | float | bool):
+                raise _mark_error("mapping keys must be plain names", self.positions.file, key_node.start_mark)
+            name = key if isinstance(key, str) else str(key)
+            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if name in result:
+                raise InputError(
+                    f"duplicate key {shorten(name)}",
+                    file=self.positions.file,
+                    line=line,
+                    column=column,
+                    field=dotted((*path, name)),
+                )
+            self.positions.where[(*path, name)] = (line, column)
+            result[name] = self.walk(value_node, (*path, name))
+        return result
+
+    def sequence(self, node: yaml.SequenceNode, path: PathKey) -> list[Any]:
+        items = []
+        for index, item in enumerate(node.value):
+            self.positions.where[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            items.append(self.walk(item, (*path, index)))
+        return items
 
 
 def parse_yaml(text: str, file: str, *, expect_mapping: bool = True) -> tuple[Any, Positions]:
     """Parse YAML text; see `read_yaml`."""
     positions = Positions(file=file)
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        _check_events(text, file)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(
-            f"invalid YAML: {problem}",
-            file=file,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+        raise _mark_error(f"invalid YAML: {problem}", file, exc.problem_mark or exc.context_mark) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file=file) from None
+        raise InputError(f"invalid YAML: {shorten(str(exc), 200)}", file=file) from None
     if node is None:
         raise InputError("the file is empty", file=file, line=1)
     positions.where[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
     try:
-        data = _walk(node, (), positions)
+        data = _Walker(positions).walk(node, ())
     except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        raise InputError(
-            f"invalid YAML: {exc.problem}",
-            file=file,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+        raise _mark_error(f"invalid YAML: {exc.problem}", file, exc.problem_mark) from None
     if expect_mapping and not isinstance(data, dict):
         raise InputError(
             f"expected a mapping of keys at the top level, got {type(data).__name__}",

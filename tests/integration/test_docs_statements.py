@@ -41,7 +41,7 @@ def test_the_documented_report_is_kept_outside_the_folder_make_run_replaces():
 
 def test_the_set_example_moves_the_results():
     from alliance_sim import run
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     text = (ROOT / "README.md").read_text()
     path, value = re.search(r"--set (actors\.russia\.capacity)=([0-9.]+)", text).groups()

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from alliance_sim import run
 from alliance_sim.cli.main import main
 from alliance_sim.evidence import load_ledger
+from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.reporting import figures as plotting
 from alliance_sim.reporting.report import build_report, write_report
-from alliance_sim.scenario.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "figures_small.yaml"

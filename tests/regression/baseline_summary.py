@@ -23,7 +23,7 @@ def compute() -> dict[str, Any]:
     the mean pressure and trust in the hegemon at the end of the replay (2023-12) and of
     the run."""
     from alliance_sim import run
-    from alliance_sim.scenario.loader import load
+    from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(SCENARIO)
     result = run(loaded, seed=SEED, replicates=REPLICATES)

@@ -8,8 +8,8 @@ import pytest
 
 from alliance_sim import evidence as ev
 from alliance_sim.errors import InputError
+from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.evidence.patterns import load_patterns, log_likelihood, score
-from alliance_sim.scenario.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
 

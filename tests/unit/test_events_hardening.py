@@ -7,7 +7,7 @@ import pytest
 from alliance_sim.core.state import start_warnings
 from alliance_sim.core.world import compile_world
 from alliance_sim.errors import InputError
-from alliance_sim.scenario.loader import load_scenario
+from alliance_sim.evidence import load_scenario
 
 
 def _write(tmp_path, small_path, old, new, name="s.yaml"):

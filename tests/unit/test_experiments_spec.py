@@ -212,13 +212,23 @@ BAD = [
         "low must be below high",
         4,
     ),
-    ("design: cube\nparameters:\n  actors.big.capacity: [0.2]\n", "design.kind", "expected one of", 2),
-    ("design: grid\nparameters:\n  actors.big.capacity: [0.2]\nreplicates: 0\n", "replicates", "between 1 and", 5),
+    (
+        "design: cube\nparameters:\n  actors.big.capacity: [0.2]\n",
+        "design.kind",
+        "Input should be 'grid', 'montecarlo'",
+        2,
+    ),
+    (
+        "design: grid\nparameters:\n  actors.big.capacity: [0.2]\nreplicates: 0\n",
+        "replicates",
+        "greater than or equal to 1 (got 0)",
+        5,
+    ),
     ("design: grid\nparameters:\n  actors.big.capacity: [0.2]\nrepilcates: 3\n", "repilcates", "unknown field", 5),
     (
         "design: grid\nparameters:\n  actors.big.capacity: [0.2]\noutcomes: [status, happiness]\n",
         "outcomes.1",
-        "unknown outcome 'happiness'",
+        "Input should be 'status'",
         5,
     ),
     (

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from alliance_sim.errors import InputError
-from alliance_sim.scenario.loader import load, load_scenario, parse_override, with_overrides
+from alliance_sim.evidence import load_scenario
+from alliance_sim.evidence import load_with_provenance as load
+from alliance_sim.scenario.loader import parse_override, with_overrides
 
 SMALL = (Path(__file__).resolve().parents[1] / "fixtures" / "small.yaml").read_text()
 
@@ -275,10 +277,10 @@ def test_thresholds_must_keep_hysteresis(tmp_path):
 
 def test_extends_cycle(tmp_path):
     a = write(tmp_path, "a.yaml", "extends: b.yaml\nname: A\n")
-    write(tmp_path, "b.yaml", "extends: a.yaml\nname: B\n")
+    b = write(tmp_path, "b.yaml", "extends: a.yaml\nname: B\n")
     with pytest.raises(InputError) as excinfo:
         load_scenario(a)
-    expect_error(excinfo, a, "extends", "cycle a.yaml -> b.yaml -> a.yaml")
+    expect_error(excinfo, b, "extends", "cycle a.yaml -> b.yaml -> a.yaml", line=1)
 
 
 def test_extends_missing_file(tmp_path):

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from alliance_sim import AllianceModel, RunResult, SweepResult, load_scenario, run, sweep
 from alliance_sim.cli.main import main
 from alliance_sim.errors import InputError
+from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.experiments.executors import SerialExecutor
 from alliance_sim.files import MARKER, atomic_write, folder_kind, safe_name
-from alliance_sim.scenario.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

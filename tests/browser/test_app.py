@@ -1,0 +1,193 @@
+"""The interactive page in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+The test starts `alliance-sim app` on a free localhost port, opens the page, checks a
+lever's dotted path on hover, moves the hegemon's capacity slider, waits for the ensemble
+figure to change, steps the Mesa run, saves the settings as a what-if and loads the saved
+file with `load_scenario`. Screenshots go under the pytest tmp dir; with
+ALLIANCE_SIM_SCREENSHOT=1 the baseline screenshot is also copied to docs/img/app.png (the
+README's picture), so an ordinary test run leaves the source tree untouched.
+
+It skips, saying why, where /usr/bin/chromium is missing or the `app` extra (Solara) or
+Playwright is not installed. Playwright never downloads a browser here: it launches the
+system Chromium through `executable_path`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCENARIO = ROOT / "scenarios" / "csto_2022.yaml"
+SERVER_START_SECONDS = 90
+WAIT_MS = 45_000
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+MONTH_NOW = "+(document.body.innerText.match(/Month (\\d+) of 60/) || [0, -1])[1]"
+"""JavaScript: the month the Mesa run shows now (-1 when none is shown)."""
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+
+def _skip_without_browser() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium package to run the browser test)")
+    if importlib.util.find_spec("solara") is None:
+        pytest.skip("the app extra is not installed (pip install -e '.[app]')")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("Playwright is not installed (pip install -e '.[test]')")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    """`alliance-sim app` on a free port, in its own process group; yields the page's URL."""
+    _skip_without_browser()
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    command = [sys.executable, "-m", "alliance_sim", "app", str(SCENARIO), "--port", str(port), "--no-browser"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                log.flush()
+                pytest.fail(f"the server stopped (code {process.returncode}):\n{(tmp_path / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer within {SERVER_START_SECONDS} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+        log.close()
+
+
+def _image_source(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "img => img.src")
+
+
+def test_page_reruns_steps_and_saves(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from alliance_sim import load_scenario
+
+    figure = "img.ensemble-trajectories"
+    saved = tmp_path / "what_if" / "weaker_russia.yaml"
+    saved.parent.mkdir()
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1500, "height": 1000},
+            timeout=WAIT_MS,
+        )
+        context.set_default_timeout(WAIT_MS)
+        try:
+            page = context.new_page()
+            page.goto(server, timeout=WAIT_MS)
+            page.locator(figure).wait_for(state="visible")
+            page.get_by_text("replicates rerun in").wait_for()
+            page.screenshot(path=str(tmp_path / "app.png"), full_page=False)
+
+            # Each lever shows its dotted path on hover (the block's title).
+            lever = page.locator('[data-path="actors.russia.capacity"]')
+            assert lever.get_attribute("title").startswith("actors.russia.capacity: ")
+            assert page.get_by_text("No value differs from the scenario yet.").is_visible()
+
+            # Move the hegemon's capacity to its lowest value; the figure must be redrawn.
+            before = _image_source(page, figure)
+            slider = lever.locator('[role="slider"]')
+            slider.focus()
+            started = time.perf_counter()
+            slider.press("Home")
+            page.wait_for_function(
+                "([selector, old]) => { const img = document.querySelector(selector); return img && img.src !== old; }",
+                arg=[figure, before],
+            )
+            redraw = time.perf_counter() - started
+            page.get_by_text("Changed: actors.russia.capacity = 0").wait_for()
+            print(f"slider change -> new figure in the browser: {redraw:.2f} s")
+            page.screenshot(path=str(tmp_path / "app_changed.png"), full_page=True)
+
+            # Save as a what-if; the page reloads it and says the values survive.
+            field = page.get_by_label("What-if file")
+            field.fill(str(saved))
+            field.press("Tab")
+            page.get_by_role("button", name="Save as what-if").click()
+            page.get_by_text("it loads and reproduces them").wait_for()
+
+            # One Mesa run: three steps, the month counter and the event log follow.
+            page.get_by_role("tab", name="One Mesa run, step by step").click()
+            step = page.get_by_role("button", name="Step")
+            for month in (1, 2, 3):
+                step.click()
+                page.get_by_text(f"Month {month} of 60").wait_for()
+            page.locator("table.event-log").wait_for()
+            assert "kazakhstan" in page.locator("table.event-log").inner_text().lower()
+            page.get_by_role("button", name="▶ Play").click()
+            page.wait_for_function(f"() => ({MONTH_NOW}) >= 5")  # playing may skip drawing a month
+            page.get_by_role("button", name="❚❚ Pause").click()
+            page.get_by_role("button", name="▶ Play").wait_for()
+            paused_at = page.evaluate(f"() => {MONTH_NOW}")
+            page.wait_for_timeout(1000)
+            assert page.evaluate(f"() => {MONTH_NOW}") == paused_at
+            page.screenshot(path=str(tmp_path / "app_run.png"), full_page=True)
+        finally:
+            context.close()
+
+    text = saved.read_text()
+    assert "extends: " in text
+    config = load_scenario(saved)
+    baseline = load_scenario(SCENARIO)
+    assert config.actors["russia"].capacity == 0.0
+    assert config.alliance.decision_rule == baseline.alliance.decision_rule
+    assert config.actors["armenia"] == baseline.actors["armenia"]
+    assert [h.monthly_rate for h in config.hazards] == [h.monthly_rate for h in baseline.hazards]
+    if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
+        shutil.copyfile(tmp_path / "app.png", ROOT / "docs" / "img" / "app.png")
+
+
+def test_skips_with_a_reason_where_no_chromium_is_installed(monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    with pytest.raises(pytest.skip.Exception, match="no Chromium at /nonexistent/chromium"):
+        _skip_without_browser()
