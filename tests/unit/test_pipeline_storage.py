@@ -132,10 +132,10 @@ def test_a_spec_name_never_leaves_the_results_folder(tmp_path, monkeypatch):
     spec.write_text(text.replace("scenario: pact.yaml", f"scenario: {GRID.parent / 'pact.yaml'}"))
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, ["sweep", str(spec), "-w", "1", "-q"])
-    assert done.exit_code == 0, done.output
-    assert not (tmp_path.parent / "escaped").exists()
-    assert (tmp_path / "results" / "_escaped" / MARKER).is_file()
-    assert safe_name("/etc") == "_etc" and safe_name("..") == "unnamed"
+    assert done.exit_code == 2 and "name" in done.output  # the spec refuses it
+    assert not (tmp_path.parent / "escaped").exists() and not (tmp_path / "results").exists()
+    # and the folder name is made safe even where a name reaches it unchecked
+    assert safe_name("../escaped") == "_escaped" and safe_name("/etc") == "_etc" and safe_name("..") == "unnamed"
 
 
 # --- damaged folders ---------------------------------------------------------------------
