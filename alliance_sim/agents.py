@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from alliance_sim.model import AllianceModel
     from alliance_sim.scenario.config import ActorConfig
 
-__all__ = ["ANSWER_NAMES", "STATUS_NAMES", "MemberState", "OutsideActor"]
+__all__ = ["ANSWER_NAMES", "STATUS_NAMES", "Hegemon", "MemberState", "OutsideActor"]
 
 
 class StateRow:
@@ -85,14 +85,49 @@ class MemberState(_Actor):
     """
 
     pressure = StateRow("Smoothed pressure to leave (settable).")
-    grievance = StateRow("Grievance left by unanswered requests, in [0, 1] (settable).")
     protest = StateRow("Protest pressure on top of the baseline, in [0, 1] (settable).")
-    offers = StateRow("Extra attractiveness of outside options from offers, in [0, 1] (settable).")
     crisis = StateRow("Regime crisis level, in [0, 1] (settable).")
+    reward = StateRow("The hegemon's rewards to this member, in [0, 1] (settable).")
+    signal = StateRow("The hegemon's deterrent signal to this member, in [0, 1] (settable).")
     credibility = StateRow("Last month's credibility of internal help (recomputed each month).")
     value_stay = StateRow("Last month's value of staying (recomputed each month).")
     value_leave = StateRow("Last month's value of leaving (recomputed each month).")
     max_threat = StateRow("Largest threat the member faced last month (recomputed each month).")
+
+    @property
+    def grievance(self) -> float:
+        """Grievance at the allies who refused, weighted by each ally's share of the alliance's capacity."""
+        state, world = self.model.state, self.model.world
+        return float(dyn.weighted_grievance(state.grievance[self.index], world.share[self.index]))
+
+    def grievance_at(self, other: MemberState) -> float:
+        """Grievance at one ally for its part in unanswered requests, in [0, 1]."""
+        return float(self.model.state.grievance[self.index, other.index])
+
+    def offer_from(self, patron: OutsideActor) -> float:
+        """Extra attractiveness of `patron` as an alternative, from its offers, in [0, 1]."""
+        return float(self.model.state.offers[self.index, patron.index])
+
+    def set_offer_from(self, patron: OutsideActor, value: float) -> None:
+        """Set the extra attractiveness of `patron`'s offers (it then fades at `shocks.offer_decay`)."""
+        self.model.state.offers[self.index, patron.index] = float(np.clip(value, 0.0, 1.0))
+
+    @property
+    def notice(self) -> int:
+        """Months left before this member's notice of withdrawal takes effect (0: none given)."""
+        return int(self.model.state.notice[self.index])
+
+    @property
+    def fear_of_hegemon(self) -> float:
+        """Threat this member sees from its own hegemon (Walt's four factors)."""
+        world, h = self.model.world, self.model.world.hegemon
+        value = dyn.threat(
+            world.ratio[self.index, h],
+            world.proximity[self.index, h],
+            world.offense[h],
+            self.model.state.intent[self.index, h],
+        )
+        return float(value)
 
     @property
     def is_hegemon(self) -> bool:
@@ -110,6 +145,7 @@ class MemberState(_Actor):
         if code not in (dyn.MEMBER, dyn.DISENGAGED, dyn.WITHDRAWN):
             raise ValueError(f"unknown status {value!r} ({', '.join(STATUS_NAMES)})")
         self.model.state.status[self.index] = code
+        self.model.state.notice[self.index] = 0
 
     @property
     def trust_in_hegemon(self) -> float:
@@ -118,12 +154,26 @@ class MemberState(_Actor):
             return float("nan")
         return self.trust_in(self.model.members[self.model.world.hegemon])
 
-    def trust_in(self, other: MemberState) -> float:
-        """Belief that `other` honours the treaty: alpha / (alpha + beta)."""
-        state = self.model.state
-        return float(dyn.trust(state.alpha[self.index, other.index], state.beta[self.index, other.index]))
+    def trust_in(self, other: MemberState, kind: str = "defence") -> float:
+        """Belief that `other` honours the treaty: alpha / (alpha + beta).
 
-    def set_trust(self, other: MemberState, value: float, strength: float | None = None) -> None:
+        Args:
+            other: The ally.
+            kind: `defence` (help against an outside attack) or `regime` (help with
+                internal unrest): members learn the two apart.
+        """
+        alpha, beta = self._belief(kind)
+        return float(dyn.trust(alpha[self.index, other.index], beta[self.index, other.index]))
+
+    def _belief(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        state = self.model.state
+        if kind == "defence":
+            return state.alpha, state.beta
+        if kind == "regime":
+            return state.alpha_int, state.beta_int
+        raise ValueError(f"unknown kind of trust {kind!r} (defence, regime)")
+
+    def set_trust(self, other: MemberState, value: float, strength: float | None = None, kind: str = "defence") -> None:
         """Set this member's belief that `other` honours the treaty.
 
         Args:
@@ -131,19 +181,55 @@ class MemberState(_Actor):
             value: The new trust, in (0, 1).
             strength: Pseudo-observations behind it (alpha + beta); by default the
                 belief keeps the weight of evidence it has now.
+            kind: `defence` or `regime` (see `trust_in`).
         """
         if not 0.0 < value < 1.0:
             raise ValueError(f"trust must be in (0, 1), got {value}")
-        state = self.model.state
+        alpha, beta = self._belief(kind)
         i, j = self.index, other.index
-        total = float(state.alpha[i, j] + state.beta[i, j]) if strength is None else float(strength)
-        state.alpha[i, j] = value * total
-        state.beta[i, j] = (1.0 - value) * total
+        total = float(alpha[i, j] + beta[i, j]) if strength is None else float(strength)
+        alpha[i, j] = value * total
+        beta[i, j] = (1.0 - value) * total
 
     def traced(self, name: str) -> Any:
         """This member's value of a traced quantity (`alliance_sim.core.trace.TRACED`) now."""
         value = self.model.trace.members[name][self.model.steps, self.index]
         return STATUS_NAMES[int(value)] if name == "status" else float(value)
+
+
+class Hegemon(MemberState):
+    """The leading member: it never leaves, and it acts each month as a strategic agent.
+
+    Each month it looks at every member's pressure to leave and, where it is high and
+    rising, rewards the member or coerces it (in proportion to the member's exposure to
+    coercion), within the capacity its war leaves it; it reacts once to the first defector
+    to deter the others (`alliance_sim.core.phases.hegemon_acts`, run for every member at
+    once by the month). These attributes show what it is doing.
+    """
+
+    @property
+    def spare_capacity(self) -> float:
+        """Share of its capacity its war leaves it for its allies."""
+        world = self.model.world
+        return float(world.capacity[world.hegemon] * (1.0 - float(self.model.state.war_load)))
+
+    @property
+    def demand(self) -> float:
+        """Its war's demand on its allies, in [0, 1] (the cause of their entrapment)."""
+        return float(self.model.state.demand)
+
+    @property
+    def has_reacted(self) -> bool:
+        """Whether it has reacted to a first defector."""
+        return bool(self.model.state.reacted)
+
+    def rewards(self) -> dict[str, float]:
+        """Its current rewards to each other member."""
+        return {m.actor_id: m.reward for m in self.model.members if m is not self}
+
+    def signals(self) -> dict[str, float]:
+        """Its current deterrent signal to each other member."""
+        return {m.actor_id: m.signal for m in self.model.members if m is not self}
 
 
 class OutsideActor(_Actor):

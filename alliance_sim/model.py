@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from alliance_sim.agents import MemberState, OutsideActor
+from alliance_sim.agents import Hegemon, MemberState, OutsideActor
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.dynamics import ANSWER_NAMES, STATUS_NAMES
 from alliance_sim.core.events import Event, Request
@@ -29,7 +29,7 @@ from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import SeedLike, random_block, seed_to_int
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import TRACED, Trace
-from alliance_sim.core.world import compile_world
+from alliance_sim.core.world import compile_timeline
 from alliance_sim.evidence.scenarios import load_scenario
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import with_overrides
@@ -80,14 +80,16 @@ class AllianceModel(mesa.Model):
         else:
             config = load_scenario(scenario, merged or None)
         self.config = config
-        self.world = compile_world(config)
+        self.timeline = compile_timeline(config)
+        self.world = self.timeline[0][1]
         self.draws = random_block(seed, self.world.steps, self.world.columns)
         self.members: list[MemberState] = []
         self.outsiders: list[OutsideActor] = []
         for index, actor_id in enumerate(self.world.actors):
             params = config.actors[actor_id]
             if params.kind == "member":
-                self.members.append(MemberState(self, actor_id, index, params))
+                cls = Hegemon if actor_id == config.alliance.hegemon else MemberState
+                self.members.append(cls(self, actor_id, index, params))
             else:
                 self.outsiders.append(OutsideActor(self, actor_id, index, params))
         self.state = initial_state(self.world)
@@ -152,10 +154,14 @@ class AllianceModel(mesa.Model):
         `DataCollector`.
         """
         t = self.steps - 1
+        self.world = dict(self.timeline).get(t, self.world)
+        noticed = self.state.notice.copy()
         before = run_month(self.world, self.state, t, self.draws[t], self.trace, self._log_event)
         for agent in self.members:
             if before[agent.index] != self.state.status[agent.index]:
                 self.log_status_change(agent, int(before[agent.index]), int(self.state.status[agent.index]))
+            elif noticed[agent.index] == 0 and self.state.notice[agent.index] > 0:
+                self.log_notice(agent)
         self.datacollector.collect(self)
         if self.steps >= self.world.steps:
             self.running = False
@@ -206,6 +212,25 @@ class AllianceModel(mesa.Model):
         else:
             row["note"] = event.behaviour.describe(self.world, self.state, event)
         self.event_log.append(row)
+
+    def log_notice(self, agent: MemberState) -> None:
+        """Record a member's notice of withdrawal in the event log."""
+        months = int(self.state.notice[agent.index])
+        self.event_log.append(
+            {
+                "step": self.steps,
+                "month": self.world.month(self.steps - 1),
+                "event": f"{agent.actor_id}_notice",
+                "kind": "status",
+                "target": agent.actor_id,
+                "source": "",
+                "severity": float("nan"),
+                "requester": "",
+                "answer": "",
+                "votes": "",
+                "note": f"gives notice of withdrawal, effective in {months} months (pressure {agent.pressure:.2f})",
+            }
+        )
 
     def log_status_change(self, agent: MemberState, before: int, after: int) -> None:
         """Record a member's change of status in the event log."""

@@ -26,17 +26,17 @@ Array = NDArray[np.float64]
 MEMBER, DISENGAGED, WITHDRAWN = 0, 1, 2
 """Membership statuses."""
 
-STATUS_NAMES = ("member", "disengaged", "withdrawn")
-"""Status codes as words, index = code."""
-
 REFUSED, TOKEN, FULL = 0, 1, 2
 """Answer levels."""
 
-ANSWER_NAMES = ("refused", "token", "full")
-"""Answer levels as words, index = level."""
-
 ABSTAIN = -1
 """An ally that does not take part in a decision."""
+
+STATUS_NAMES = ("member", "disengaged", "withdrawn")
+"""Statuses as words, index = code."""
+
+ANSWER_NAMES = ("refused", "token", "full")
+"""Answer levels as words, index = level."""
 
 
 def sigmoid(x: Array | float) -> Array:
@@ -151,12 +151,13 @@ def learn_from_answer(
 ) -> tuple[Array, Array]:
     """Update observers' Beta beliefs about the allies who answered a request.
 
-    Full help adds w to alpha; refusal adds w to beta; token help splits w by its credit.
+    Full credit adds w to alpha; none adds w to beta; partial credit splits w.
 
     Args:
         alpha: Beliefs' alpha, shape (..., observers, allies).
         beta: Beliefs' beta, same shape.
-        credit: Credit of the answer (see `answer_credit`), shape (...) per request.
+        credit: Credit each ally earns for its part in the answer (see `attributed_credit`),
+            shape (..., allies).
         weight: Weight of the observation, shape (..., observers, allies): 1 for the
             requester, the spillover rho for other observers, 0 for allies who did not
             take part and on the diagonal.
@@ -164,7 +165,7 @@ def learn_from_answer(
     Returns:
         The new (alpha, beta).
     """
-    c = np.asarray(credit)[..., None, None]
+    c = np.asarray(credit)[..., None, :]
     return alpha + weight * c, beta + weight * (1.0 - c)
 
 
@@ -244,9 +245,9 @@ def alliance_answer(levels: Array, hegemon: int, rule: str) -> Array:
         levels: Each ally's level, shape (..., m); `ABSTAIN` (-1) for members that
             take no part (the requester, disengaged and withdrawn members).
         hegemon: Index of the hegemon.
-        rule: `consensus` (full needs everyone; a refusal makes it token; refusal needs
-            the hegemon's; majority if the hegemon abstains), `hegemon_led` (the hegemon decides;
-            majority if it abstains)
+        rule: `consensus` (the hegemon leads, the majority if it abstains; any ally's
+            refusal is a veto that turns full help into a token answer), `hegemon_led`
+            (the hegemon decides; majority if it abstains)
             or `majority` (the highest level a strict majority reaches: the lower median).
 
     Returns:
@@ -265,10 +266,9 @@ def alliance_answer(levels: Array, hegemon: int, rule: str) -> Array:
     elif rule == "hegemon_led":
         result = np.where(hegemon_level >= 0, hegemon_level, majority)
     elif rule == "consensus":
-        everyone_full = n_full == n_votes
-        hegemon_refuses = hegemon_level == REFUSED
-        consensus = np.where(everyone_full, FULL, np.where(hegemon_refuses, REFUSED, TOKEN))
-        result = np.where(hegemon_level >= 0, consensus, majority)
+        nobody_refuses = n_any == n_votes
+        leader = np.where(hegemon_level >= 0, hegemon_level, majority)
+        result = np.where(leader == FULL, np.where(nobody_refuses, FULL, TOKEN), leader)
     else:
         raise ValueError(f"unknown decision rule {rule!r}")
     return np.where(n_votes > 0, result, REFUSED).astype(np.int8)
@@ -293,110 +293,6 @@ def effective_capacity(power: Array, capacity: Array, war_load: Array, is_hegemo
     return power * capacity * (1.0 - load)
 
 
-def credibility(
-    trust_row: Array,
-    contribution: Array,
-    ties_to_threat: Array,
-    others: Array,
-    reference: Array,
-) -> Array:
-    """Credibility of the alliance for one member against each actor.
-
-    Cr_ik = sum_j active_j * cap_j * tau_ij * (1 - ties_jk) / sum_j cap0_j over allies j != i.
-    Disengaged and withdrawn allies count zero (contagion through credibility).
-
-    Args:
-        trust_row: Member i's trust in each ally j, shape (..., m).
-        contribution: Each ally's effective capacity times its activity (1 member, 0
-            otherwise), shape (..., m).
-        ties_to_threat: Ties of each ally j to each actor k, shape (m, n), with 1 on the
-            diagonal so that no actor protects anyone against itself.
-        others: 1.0 for allies j != i, shape (m,).
-        reference: Normaliser sum_j cap0_j over allies j != i (peacetime capacity), shape ().
-
-    Returns:
-        Credibility against each actor k in [0, 1], shape (..., n).
-    """
-    weight = (trust_row * contribution * others)[..., :, None] * (1.0 - ties_to_threat)
-    total = np.zeros(weight.shape[:-2] + weight.shape[-1:], dtype=np.float64)
-    for j in range(weight.shape[-2]):
-        total = total + weight[..., j, :]
-    return np.minimum(total / reference, 1.0)
-
-
-def value_of_staying(
-    threats: Array,
-    credibility_against: Array,
-    internal_credibility: Array,
-    regime_security: Array,
-    regime_crisis: Array,
-    dependence: Array,
-    war_exposure: Array,
-    war_load: Array,
-    domestic: Array,
-    sovereignty_cost: Array,
-    w_protection: float,
-    w_regime: float,
-    w_dependence: float,
-    w_entrapment: float,
-    w_domestic: float,
-    w_sovereignty: float,
-) -> Array:
-    """Value to a member of staying in the alliance.
-
-    V_stay = w_p * sum_k T_ik Cr_ik + w_r * R_i * Cr_i^int * (1 + crisis_i) + w_d * D_i
-             - w_e * E_i * war_load - w_dom * dom_i - w_s * S_i
-
-    Args:
-        threats: Threat from each actor, shape (..., n).
-        credibility_against: Credibility against each actor, shape (..., n).
-        internal_credibility: Credibility for help with internal unrest, shape (...).
-        regime_security: R_i, shape (...).
-        regime_crisis: Current crisis level in [0, 1], shape (...).
-        dependence: D_i, shape (...).
-        war_exposure: E_i, shape (...).
-        war_load: The hegemon's war load, shape (...).
-        domestic: Domestic pressure in [0, 1] (baseline plus protests), shape (...).
-        sovereignty_cost: S_i, shape (...).
-        w_protection: Weight of protection.
-        w_regime: Weight of regime security.
-        w_dependence: Weight of the benefits of dependence.
-        w_entrapment: Weight of entrapment.
-        w_domestic: Weight of domestic pressure.
-        w_sovereignty: Weight of the sovereignty cost.
-
-    Returns:
-        The value, shape (...).
-    """
-    protection = sequential_sum(threats * credibility_against)
-    return (
-        w_protection * protection
-        + w_regime * regime_security * internal_credibility * (1.0 + regime_crisis)
-        + w_dependence * dependence
-        - w_entrapment * war_exposure * war_load
-        - w_domestic * domestic
-        - w_sovereignty * sovereignty_cost
-    )
-
-
-def value_of_leaving(
-    outside_option: Array,
-    dependence: Array,
-    coercion: Array,
-    grievance: Array,
-    w_outside: float,
-    w_punishment: float,
-    w_grievance: float,
-) -> Array:
-    """Value to a member of leaving: V_leave = w_o * O_i - w_pun * D_i * coercion + w_g * G_i."""
-    return w_outside * outside_option - w_punishment * dependence * coercion + w_grievance * grievance
-
-
-def outside_option(baseline: Array, offers: Array, departed_share: Array, contagion: float) -> Array:
-    """Attractiveness of the best outside option: O_i = min(1, O0_i + offers_i + kappa * departed_i)."""
-    return np.minimum(baseline + offers + contagion * departed_share, 1.0)
-
-
 def departed_share(status: Array, others: Array) -> Array:
     """Share of the other members who left (withdrawn 1, disengaged 1/2).
 
@@ -416,8 +312,176 @@ def smooth_pressure(pressure: Array, net_value: Array, smoothing: float) -> Arra
     return (1.0 - smoothing) * pressure + smoothing * net_value
 
 
-def transition(
+def casualty_severity(deaths: float, reference: float) -> float:
+    """Severity in [0, 1] of an armed clash from its dead: log(1 + n) / log(1 + reference), capped at 1."""
+    return float(min(1.0, np.log1p(deaths) / np.log1p(reference)))
+
+
+# --- Patrons, attribution, coercion, deterrence and the way out ---------------------
+
+
+def noisy_or(shares: Array, axis: int = -1) -> Array:
+    """Combine independent chances into one: 1 - prod_p (1 - x_p), in [0, 1].
+
+    Used for the outside option, so that each patron adds to it with diminishing returns
+    and the total approaches 1 smoothly instead of being cut off at 1. The product runs
+    strictly left to right (like `sequential_sum`), so one row gives the same number alone
+    or inside a batch.
+
+    Args:
+        shares: Chances in [0, 1].
+        axis: The axis to combine over.
+
+    Returns:
+        The combined chance, `shares` without `axis`.
+    """
+    x = np.moveaxis(np.asarray(shares, dtype=np.float64), axis, -1)
+    remaining = np.ones(x.shape[:-1], dtype=np.float64)
+    for index in range(x.shape[-1]):
+        remaining = remaining * (1.0 - x[..., index])
+    return 1.0 - remaining
+
+
+def exit_option(
+    baseline: Array,
+    patron_option: Array,
+    offers: Array,
+    compatibility: Array,
+    departed: Array,
+    contagion: float,
+) -> Array:
+    """Attractiveness of leaving for a better patron, O_i, in [0, 1].
+
+    O_i = 1 - (1 - kappa d_i) (1 - O0_i) prod_p (1 - min(1, o_ip + f_ip) (1 - c_p))
+
+    Each patron p (an outside actor) offers member i an option o_ip (baseline, from the
+    scenario) raised by its offers f_ip; only the part of it that is incompatible with
+    staying under the hegemon counts as a reason to leave (1 - c_p: the SCO, co-led by
+    Moscow, is largely compatible with staying). Departed allies make leaving look more
+    attainable (contagion, kappa d_i); O0_i is the alternative not tied to a modelled
+    patron (neutrality, others). Options combine by `noisy_or`: none saturates.
+
+    Args:
+        baseline: O0_i, shape (m,).
+        patron_option: o_ip, shape (m, n) (zero outside the patrons' columns).
+        offers: f_ip, shape (..., m, n).
+        compatibility: c_p, shape (n,) (1 for members, who are no patrons).
+        departed: d_i, the share of the other members who left, shape (..., m).
+        contagion: kappa in [0, 1].
+
+    Returns:
+        O_i, shape (..., m).
+    """
+    options = np.minimum(patron_option + offers, 1.0) * (1.0 - compatibility)
+    contagious = np.minimum(contagion * departed, 1.0)[..., None]
+    base = np.broadcast_to(baseline, np.shape(departed))[..., None]
+    return noisy_or(np.concatenate([contagious, base, options], axis=-1))
+
+
+def attributed_credit(ally_level: Array, answer: Array, visibility: float, token_credit: float) -> Array:
+    """Credit an observer gives each ally for one answer: its own vote, partly visible.
+
+    c_j = v * credit(level_j) + (1 - v) * credit(answer)
+
+    Where the ally's own vote is known (v = 1) it alone is judged; with v = 0 blame and
+    credit are collective, as in the first version of the model.
+
+    Args:
+        ally_level: Each ally's own answer level, shape (..., m); `ABSTAIN` where it took no part.
+        answer: The alliance's answer, shape (...).
+        visibility: v in [0, 1], the share of the lesson drawn from the ally's own vote.
+        token_credit: Credit of a token answer.
+
+    Returns:
+        Credits in [0, 1], shape (..., m).
+    """
+    own = answer_credit(np.maximum(ally_level, 0), token_credit)
+    collective = answer_credit(answer, token_credit)[..., None]
+    return visibility * own + (1.0 - visibility) * collective
+
+
+def refusal_weights(ally_level: Array, answer: Array, visibility: float, expectation: Array) -> Array:
+    """How much of a requester's grievance each ally earns: its shortfall, weighed by what was expected.
+
+    w_j = tau_rj * (v * (1 - level_j / 2) + (1 - v) * (1 - answer / 2)), 0 for allies who took
+    no part. The shortfall is the ally's own (where its vote is visible, share v) or the
+    alliance's; it hurts as much as the requester trusted the ally to help: a refusal
+    after an ally has just rescued another member is a betrayal, one from an ally never
+    relied on is no surprise (expectancy violation; Crescenzi et al. 2012).
+
+    Args:
+        ally_level: Each ally's own answer level, shape (..., m); `ABSTAIN` where it took no part.
+        answer: The alliance's answer, shape (...).
+        visibility: v in [0, 1].
+        expectation: The requester's trust in each ally before the answer, tau_rj, shape (..., m).
+
+    Returns:
+        Weights in [0, 1], shape (..., m).
+    """
+    took_part = ally_level >= 0
+    own = 1.0 - np.maximum(ally_level, 0) / 2.0
+    collective = (1.0 - np.asarray(answer, dtype=np.float64) / 2.0)[..., None]
+    return np.where(took_part, expectation * (visibility * own + (1.0 - visibility) * collective), 0.0)
+
+
+def weighted_grievance(grievance: Array, share: Array) -> Array:
+    """A member's grievance against the alliance: grievance at each ally, by that ally's weight.
+
+    G_i = sum_j g_ij s_ij, with s_ij the ally's share of the alliance's peacetime capacity
+    as member i sees it (sum_j s_ij = 1): a refusal by the hegemon weighs most.
+
+    Args:
+        grievance: g_ij in [0, 1], shape (..., m, m).
+        share: s_ij, shape (m, m), zero diagonal, rows summing to 1.
+
+    Returns:
+        G_i in [0, 1], shape (..., m).
+    """
+    return sequential_sum(grievance * share)
+
+
+def coercion(exposure: Array, spare: Array, signal: Array, resolve: float) -> Array:
+    """Expected cost of leaving from the hegemon's coercion, C_i in [0, 1 + resolve].
+
+    C_i = X_i * spare_h * (1 + resolve * sigma_h): exposure to coercion (bases, energy,
+    remittances, border guards) times what the hegemon can spare from its war, raised by its
+    deterrent signal after a defection.
+
+    Args:
+        exposure: X_i in [0, 1], shape (..., m).
+        spare: Share of the hegemon's capacity not absorbed by its war, in [0, 1], shape (...).
+        signal: The hegemon's deterrent signal to each member, in [0, 1], shape (..., m).
+        resolve: How much the signal raises the expected cost.
+
+    Returns:
+        C_i, shape (..., m).
+    """
+    spare = np.asarray(spare)[..., None]
+    return exposure * spare * (1.0 + resolve * signal)
+
+
+def deterred_rate(rate: float, credibility: Array, deterrence: float) -> Array:
+    """Monthly rate of an outside attack on a member, lowered by the alliance's credibility.
+
+    rate_eff = rate * (1 - d * Cr_ik): a credible alliance deters (Snyder 1961; the
+    articles: "membership in the CSTO does not deter Azerbaijan").
+    """
+    return rate * (1.0 - deterrence * credibility)
+
+
+def hegemon_attention(pressure: Array, previous: Array, watch: float) -> Array:
+    """Where the hegemon acts this month: the rise of each member's pressure, where it is above `watch`.
+
+    Returns:
+        The rise since last month where the pressure is above `watch` and rising, else 0, (..., m).
+    """
+    rise = pressure - previous
+    return np.where((pressure > watch) & (rise > 0.0), rise, 0.0)
+
+
+def transition_with_notice(
     status: Array,
+    notice: Array,
     pressure: Array,
     draw: Array,
     disengage: float,
@@ -425,18 +489,22 @@ def transition(
     reengage: float,
     rejoin: float,
     scale: float,
-    fixed: NDArray[Any],
-) -> Array:
-    """Monthly status transitions with hysteresis, from one uniform draw per member.
+    notice_months: int,
+    fixed: Array,
+) -> tuple[Array, Array]:
+    """Monthly status transitions with hysteresis and withdrawal as a procedure.
 
     - member -> disengaged with probability sigma((p - theta_d) / s)
-    - disengaged -> withdrawn with probability sigma((p - theta_w) / s); otherwise
-      disengaged -> member with probability sigma((theta_re - p) / s) (the upper end of
-      the draw), so the two never fire together
+    - disengaged -> gives notice of withdrawal with probability sigma((p - theta_w) / s):
+      the withdrawal takes effect `notice_months` later (at once if 0); otherwise
+      disengaged -> member with probability sigma((theta_re - p) / s) (the upper end of the draw)
+    - under notice: one month less; withdrawn when none is left; otherwise the notice is
+      revoked with probability sigma((theta_re - p) / s) (the member stays disengaged)
     - withdrawn -> member with probability sigma((theta_rj - p) / s)
 
     Args:
         status: Current statuses, shape (..., m).
+        notice: Months of notice left (0: none), shape (..., m).
         pressure: Smoothed pressure to leave, shape (..., m).
         draw: Uniform draws in [0, 1), shape (..., m).
         disengage: theta_d.
@@ -444,50 +512,77 @@ def transition(
         reengage: theta_re.
         rejoin: theta_rj.
         scale: Logistic scale s.
+        notice_months: Months between notice and withdrawal.
         fixed: True where a member never changes status (the hegemon), shape (m,).
 
     Returns:
-        New statuses (int8), shape (..., m).
+        New statuses (int8) and months of notice left (int16), shape (..., m).
     """
-    if np.ndim(status) == 0:
-        one = _transition_one(
-            int(status), float(pressure), float(draw), disengage, withdraw, reengage, rejoin, scale, bool(fixed)
-        )
-        return cast(Array, one)
+    status = np.asarray(status)
+    notice = np.asarray(notice)
     p_disengage = sigmoid((pressure - disengage) / scale)
     p_withdraw = sigmoid((pressure - withdraw) / scale)
     p_reengage = sigmoid((reengage - pressure) / scale)
     p_rejoin = sigmoid((rejoin - pressure) / scale)
+    back = draw >= 1.0 - p_reengage
+    gives = draw < p_withdraw
+    served = notice == 1
+    under = (status == DISENGAGED) & (notice > 0)
     from_member = np.where(draw < p_disengage, DISENGAGED, MEMBER)
-    from_disengaged = np.where(draw < p_withdraw, WITHDRAWN, np.where(draw >= 1.0 - p_reengage, MEMBER, DISENGAGED))
+    if notice_months > 0:
+        from_free = np.where(gives, DISENGAGED, np.where(back, MEMBER, DISENGAGED))
+        free_notice = np.where(gives, notice_months, 0)
+    else:
+        from_free = np.where(gives, WITHDRAWN, np.where(back, MEMBER, DISENGAGED))
+        free_notice = np.zeros_like(notice)
+    from_notice = np.where(served, WITHDRAWN, DISENGAGED)
+    left = np.where(served | back, 0, notice - 1)
     from_withdrawn = np.where(draw < p_rejoin, MEMBER, WITHDRAWN)
-    new = np.where(status == MEMBER, from_member, np.where(status == DISENGAGED, from_disengaged, from_withdrawn))
-    return np.where(fixed, status, new).astype(np.int8)
+    new = np.where(
+        status == MEMBER,
+        from_member,
+        np.where(status == WITHDRAWN, from_withdrawn, np.where(under, from_notice, from_free)),
+    )
+    new_notice = np.where(under, left, np.where(status == DISENGAGED, free_notice, 0))
+    new = np.where(fixed, status, new).astype(np.int8)
+    new_notice = np.where(fixed, 0, new_notice).astype(np.int16)
+    return new, new_notice
 
 
-def _transition_one(
-    status: int,
-    pressure: float,
-    draw: float,
-    disengage: float,
-    withdraw: float,
-    reengage: float,
-    rejoin: float,
-    scale: float,
-    fixed: bool,
-) -> np.int8:
-    """`transition` for one member: the same formulas, computing only the branch it needs."""
-    if fixed:
-        return np.int8(status)
-    if status == MEMBER:
-        return np.int8(DISENGAGED if draw < sigmoid((pressure - disengage) / scale) else MEMBER)
-    if status == DISENGAGED:
-        if draw < sigmoid((pressure - withdraw) / scale):
-            return np.int8(WITHDRAWN)
-        return np.int8(MEMBER if draw >= 1.0 - sigmoid((reengage - pressure) / scale) else DISENGAGED)
-    return np.int8(MEMBER if draw < sigmoid((rejoin - pressure) / scale) else WITHDRAWN)
+def sufficient_credibility(
+    trust_row: Array,
+    share: Array,
+    active: Array,
+    capability: Array,
+    ties_to_threat: Array,
+    need: Array,
+) -> Array:
+    """Credibility of the alliance for each member against each actor (model 2).
 
+    Cr_ik = sum_j s_ij act_j tau_ij (1 - ties_jk) min(1, cap_j / need_k)
 
-def casualty_severity(deaths: float, reference: float) -> float:
-    """Severity in [0, 1] of an armed clash from its dead: log(1 + n) / log(1 + reference), capped at 1."""
-    return float(min(1.0, np.log1p(deaths) / np.log1p(reference)))
+    The allies' weights s_ij are their shares of the alliance's peacetime capacity (so a
+    departed ally leaves a hole); each counts as much as member i trusts it to come, is free
+    of ties to the attacker, and can muster enough against it: its capability now (the
+    hegemon's drained by its war) against what the threat needs. A hegemon drained by its
+    war can still be enough against a small attacker; whether it comes is then a matter of
+    trust and ties (Snyder 1984; Walt 1987).
+
+    Args:
+        trust_row: tau_ij, shape (..., m, m).
+        share: s_ij, shape (m, m), zero diagonal, rows summing to 1.
+        active: 1.0 for active members, shape (..., m).
+        capability: cap_j, each ally's capability now, shape (..., m).
+        ties_to_threat: ties_jk, shape (m, n), 1 on the diagonal.
+        need: What a threat from each actor needs, shape (n,) (or (..., n)).
+
+    Returns:
+        Cr_ik in [0, 1], shape (..., m, n).
+    """
+    enough = np.minimum(capability[..., :, None] / need[..., None, :], 1.0)  # (..., j, k)
+    weight = (trust_row * share * active[..., None, :])[..., :, :, None]  # (..., i, j, 1)
+    terms = weight * ((1.0 - ties_to_threat) * enough)[..., None, :, :]  # (..., i, j, k)
+    total = np.zeros(terms.shape[:-2] + terms.shape[-1:], dtype=np.float64)
+    for j in range(terms.shape[-2]):
+        total = total + terms[..., j, :]
+    return total

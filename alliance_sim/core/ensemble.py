@@ -21,7 +21,7 @@ from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import random_block
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import Trace
-from alliance_sim.core.world import World, compile_world
+from alliance_sim.core.world import World, compile_timeline
 
 if TYPE_CHECKING:
     from alliance_sim.scenario.config import ScenarioConfig
@@ -35,22 +35,27 @@ def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:
     return blocks
 
 
-def run_ensemble(config: ScenarioConfig | World, seeds: Sequence[int]) -> Trace:
+def run_ensemble(config: ScenarioConfig | World, seeds: Sequence[int], terms: bool = False) -> Trace:
     """Run one replicate per seed, all at once.
 
     Args:
-        config: The scenario (or its compiled `World`).
+        config: The scenario (or its compiled `World`; a scenario with `changes` switches
+            world at each change's month).
         seeds: One integer seed per replicate (see `alliance_sim.model.seed_to_int`).
+        terms: Also trace the named terms of the values (`Trace.terms`, for `explain`).
 
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
-    world = config if isinstance(config, World) else compile_world(config)
+    timeline = ((0, config),) if isinstance(config, World) else compile_timeline(config)
+    world = timeline[0][1]
     batch = (len(seeds),)
     draws = random_blocks(world, seeds)
     state = initial_state(world, batch)
-    trace = Trace.empty(world, batch)
+    trace = Trace.empty(world, batch, terms=terms)
     trace.record(world, state, 0)
+    switch = dict(timeline)
     for t in range(world.steps):
+        world = switch.get(t, world)
         run_month(world, state, t, draws[t], trace)
     return trace

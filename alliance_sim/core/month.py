@@ -11,10 +11,10 @@ import numpy as np
 
 from alliance_sim.core.phases import (
     RecordFn,
+    hegemon_acts,
     play_events,
     reconsider_status,
     relax,
-    survey,
     update_pressure,
     weigh_membership,
 )
@@ -22,7 +22,7 @@ from alliance_sim.core.state import State
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.world import World
 
-PHASES = ("relax", "events", "requests", "weigh membership", "status", "record")
+PHASES = ("relax", "events", "requests", "weigh membership", "hegemon", "status", "record")
 """The phases of a month, in order (their meaning: `run_month`)."""
 
 
@@ -38,28 +38,37 @@ def run_month(
 
     The phases, in order:
 
-    1. Relax: trust beliefs forget toward their priors; hostility, protests, offers,
-       grievances and regime crises fade toward baseline; the war load recovers at its
-       rate (`phases.relax`).
-    2. Events: this month's scripted events fire in file order, then each hazard fires
-       where its draw falls below its monthly rate, in file order. Each changes the state
-       as its kind says (`alliance_sim.core.events`: hostility, crisis, war load, protest,
-       offers, distrust).
+    1. Relax: trust beliefs forget toward their priors; hostility (the hegemon's
+       included), protests, offers, grievances, regime crises, the hegemon's rewards and
+       deterrent signals fade toward baseline; the war load and the war's demand on the
+       allies recede at their rates (`phases.relax`).
+    2. Events: this month's scripted events happen in file order (a reactive event only
+       where its condition holds; a disabled one nowhere), then each hazard fires where
+       its draw falls below its monthly rate, in file order (an outside attack on a member
+       less often the more credible the alliance is for that member: deterrence). Each
+       changes the state as its kind says (`alliance_sim.core.events`).
     3. Requests: as soon as an event raises a request for assistance, every active ally
        other than the parties answers full, token or refuse from its own draw
        (`phases.ally_answers`); the alliance combines the answers by its decision rule
        unless the scenario replays the historical answer; every member updates its trust
-       in the allies who answered (the requester with weight 1, the others with the
-       spillover); the requester's grievance grows unless the answer was full
-       (`phases.resolve_request`).
-    4. Weigh membership: every member compares the value of staying with the value of
-       leaving, from one shared survey of the month (active capacity, departures), and
-       folds the difference into its smoothed pressure (`phases.weigh_membership`,
-       `phases.update_pressure`). Disengaged and withdrawn members no longer count in
-       anyone's credibility and make outside options look more attainable (contagion).
-    5. Status: every member but the hegemon may disengage, withdraw, re-engage or rejoin
-       (`phases.reconsider_status`), from one draw each.
-    6. Record: the state goes into the trace. (The Mesa engine also logs status changes
+       in each ally who answered, for the kind of help asked (defence, or help with
+       internal unrest), from that ally's own vote as far as it is visible; the requester's
+       grievance at each ally grows with the ally's shortfall and with how much it had
+       trusted it, unless the answer was full (`phases.resolve_request`).
+    4. Weigh membership: every member compares the value of staying (protection,
+       regime security, benefits of dependence, less entrapment, domestic pressure and
+       sovereignty cost) with the value of leaving (alternatives, grievance, fear of the
+       hegemon, less the cost of its coercion) and folds the difference into its smoothed
+       pressure (`phases.weigh_membership`, `phases.update_pressure`). Disengaged and
+       withdrawn members no longer count in anyone's credibility and make leaving look
+       more attainable (contagion).
+    5. The hegemon acts: it rewards or coerces members whose pressure is rising, within
+       what its war leaves it, and reacts once to the first defector to deter the others
+       (`phases.hegemon_acts`).
+    6. Status: every member but the hegemon may disengage, give notice of withdrawal
+       (which takes effect after `status.notice_months`), re-engage, revoke a notice or
+       rejoin (`phases.reconsider_status`), from one draw each.
+    7. Record: the state goes into the trace. (The Mesa engine also logs status changes
        and collects its `DataCollector` after this.)
 
     Args:
@@ -71,12 +80,13 @@ def run_month(
         record: Optional callback for the event log (event, fired, request, levels, answer).
 
     Returns:
-        The statuses before phase 5 (a copy), so that an engine can report changes.
+        The statuses before phase 6 (a copy), so that an engine can report changes.
     """
     relax(world, state)
     play_events(world, state, step, draws, record)
-    net = weigh_membership(world, state, survey(world, state))
+    net = weigh_membership(world, state)
     update_pressure(world, state, net)
+    hegemon_acts(world, state)
     before = state.status.copy()
     reconsider_status(world, state, draws[..., : world.m])
     trace.record(world, state, step + 1)

@@ -17,14 +17,20 @@ from alliance_sim.core.types import Coefficient, FrozenModel, Unit, Weight
 class TrustParams(FrozenModel):
     """Beta-Bernoulli trust learning."""
 
-    prior_strength: float = Field(default=4.0, ge=0.5, le=100.0)
-    """Pseudo-observations behind the prior (a0 + b0); larger is slower to change."""
+    prior_strength: float = Field(default=2.0, ge=0.5, le=100.0)
+    """Pseudo-observations behind the prior (a0 + b0); larger is slower to change (2: weakly informative)."""
     spillover: Unit = 0.5
     """Weight rho with which members learn from how others are treated (requester learns with 1)."""
     forgetting: Annotated[float, Field(ge=0.0, le=0.5)] = 0.02
     """Monthly rate at which beliefs relax toward the prior."""
     token_credit: Unit = 0.25
     """Share of a token answer counted as help (the rest counts as refusal)."""
+    learning: Annotated[float, Field(ge=0.0, le=4.0)] = 1.0
+    """Pseudo-observations one answer adds for the requester (others: times `spillover`); 0: no learning."""
+    cross_domain: Unit = 0.25
+    """Weight with which an answer about one kind of help (defence, or help with unrest) teaches about the other."""
+    vote_visibility: Unit = 0.5
+    """Share of the lesson and of the grievance drawn from each ally's own vote rather than the alliance's answer."""
 
 
 class ThreatParams(FrozenModel):
@@ -36,6 +42,10 @@ class ThreatParams(FrozenModel):
     """Monthly rate at which shown hostility decays to its baseline."""
     attack_gain: Unit = 0.6
     """Share of the remaining gap to 1 that an attack of severity 1 adds to hostility."""
+    sufficiency: float = Field(default=1.0, ge=0.1, le=10.0)
+    """Capability an ally must muster, in multiples of the threat's power, to count as enough help."""
+    deterrence: Unit = 0.5
+    """Share by which a fully credible alliance lowers an outside actor's monthly rate of attacking a member."""
 
 
 class AnswerParams(FrozenModel):
@@ -74,8 +84,10 @@ class ValueParams(FrozenModel):
     """Weight of the sovereignty cost."""
     outside: Weight = 1.5
     """Weight of the best outside option."""
-    punishment: Weight = 1.0
-    """Weight of the expected punishment for leaving (dependence times the hegemon's coercive capacity)."""
+    fear: Weight = 1.0
+    """Weight of the threat a member sees from its own hegemon (balancing against the patron)."""
+    coercion: Weight = 1.0
+    """Weight of the expected cost of the hegemon's coercion if the member leaves."""
     grievance: Weight = 1.0
     """Weight of the unresolved grievance left by unanswered requests."""
 
@@ -95,6 +107,8 @@ class StatusParams(FrozenModel):
     """Pressure below which a withdrawn member rejoins with probability above 1/2."""
     scale: float = Field(default=0.1, ge=0.01, le=2.0)
     """Logistic scale s of every transition; smaller is sharper."""
+    notice_months: int = Field(default=6, ge=0, le=24)
+    """Months between a member's notice of withdrawal and its taking effect (0: at once)."""
 
     @model_validator(mode="after")
     def _hysteresis(self) -> StatusParams:
@@ -117,14 +131,37 @@ class ShockParams(FrozenModel):
     """Monthly rate at which the grievance of an unanswered request fades."""
     regime_decay: Unit = 0.3
     """Monthly rate at which a regime crisis subsides."""
-    war_recovery: Unit = 0.0
-    """Monthly rate at which the hegemon's war load recedes (0: it stays until an event lowers it)."""
+    war_recovery: Annotated[float, Field(ge=0.0, le=0.5)] = 0.03
+    """Monthly rate at which the hegemon's war load recedes (its capacity to help recovers)."""
+    demand_decay: Annotated[float, Field(ge=0.0, le=0.5)] = 0.02
+    """Monthly rate at which the hegemon's demand on its allies (its war's call on them) fades."""
     contagion: Unit = 0.3
     """Extra outside-option attractiveness when all other members have left (scaled by the share that did)."""
     clash_distrust: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
     """Pseudo-observations of betrayal a border clash of severity 1 adds between the two members."""
     summit_grievance: Unit = 0.25
     """Grievance above which an active member raises its unanswered request again at a summit."""
+
+
+class HegemonParams(FrozenModel):
+    """The hegemon as a strategic actor: its war's reach, its rewards and its coercion."""
+
+    belligerence: Unit = 0.5
+    """Share of the gap to 1 by which a war_drain of severity 1 raises the hostility members see from the hegemon."""
+    watch: float = Field(default=0.5, ge=0.0, le=5.0)
+    """How far below the disengage threshold a member's rising pressure draws the hegemon's attention."""
+    reward: Weight = 1.0
+    """Reward (subsidies, arms) per unit rise of pressure, per unit of capacity the hegemon can spare."""
+    coerce: Weight = 1.0
+    """Coercion (threats, pressure) per unit rise of pressure of an exposed member."""
+    deter: Unit = 0.5
+    """Share of the gap to 1 by which the hegemon's reaction to the first defector raises its deterrent signal."""
+    resolve: Weight = 1.0
+    """How much a deterrent signal of 1 raises the expected cost of coercion."""
+    reward_decay: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    """Monthly rate at which the hegemon's rewards fade."""
+    signal_decay: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    """Monthly rate at which the hegemon's deterrent signal fades."""
 
 
 class ModelParams(FrozenModel):
@@ -142,3 +179,5 @@ class ModelParams(FrozenModel):
     """Pressure and status transitions."""
     shocks: ShockParams = Field(default_factory=ShockParams)
     """Shock sizes and recovery rates."""
+    hegemon: HegemonParams = Field(default_factory=HegemonParams)
+    """The hegemon's strategy."""

@@ -9,13 +9,12 @@ replicate r of a batch gives the same numbers, bit for bit, as a run of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
-from alliance_sim.core.events import Event, Request
+from alliance_sim.core.events import Event, Request, happens
 from alliance_sim.core.types import ANSWER_LEVEL
 
 if TYPE_CHECKING:
@@ -24,10 +23,13 @@ if TYPE_CHECKING:
 
 
 def relax(world: World, state: State) -> None:
-    """Phase 1: beliefs forget toward their prior; shocks fade toward baseline."""
+    """Phase 1: beliefs forget toward their prior; shocks fade; the war load and its demand recede."""
     params = world.config.model
     state.alpha, state.beta = dyn.forget(
         state.alpha, state.beta, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
+    )
+    state.alpha_int, state.beta_int = dyn.forget(
+        state.alpha_int, state.beta_int, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
     )
     state.intent = dyn.relax_toward(state.intent, world.hostility, params.threat.intent_decay)
     shocks = params.shocks
@@ -36,12 +38,17 @@ def relax(world: World, state: State) -> None:
     state.grievance = dyn.relax_toward(state.grievance, 0.0, shocks.grievance_decay)
     state.crisis = dyn.relax_toward(state.crisis, 0.0, shocks.regime_decay)
     state.war_load = dyn.relax_toward(state.war_load, 0.0, shocks.war_recovery)
+    state.demand = dyn.relax_toward(state.demand, 0.0, shocks.demand_decay)
+    hegemon = params.hegemon
+    state.reward = dyn.relax_toward(state.reward, 0.0, hegemon.reward_decay)
+    state.signal = dyn.relax_toward(state.signal, 0.0, hegemon.signal_decay)
 
 
-def contributions(world: World, state: State) -> np.ndarray:
-    """Each member's effective capacity if it is an active member, else 0, shape (..., m)."""
-    cap = dyn.effective_capacity(world.power[: world.m], world.capacity[: world.m], state.war_load, world.is_hegemon)
-    return np.asarray(cap * (state.status == dyn.MEMBER))
+def capability(world: World, state: State) -> np.ndarray:
+    """Each member's capability now: power times capacity, the hegemon's drained by its war, (..., m)."""
+    m = world.m
+    cap = dyn.effective_capacity(world.power[:m], world.capacity[:m], state.war_load, world.is_hegemon)
+    return np.asarray(cap)
 
 
 def available_capacity(world: World, state: State) -> np.ndarray:
@@ -50,81 +57,85 @@ def available_capacity(world: World, state: State) -> np.ndarray:
     return np.asarray(world.capacity[: world.m] * (1.0 - load))
 
 
-@dataclass(frozen=True)
-class Survey:
-    """What every member sees alike when it weighs membership in a month.
-
-    Attributes:
-        contribution: Each member's effective capacity if active, else 0, (..., m).
-        departed: For each member, the share of the others who left, (..., m).
-    """
-
-    contribution: np.ndarray
-    departed: np.ndarray
+def spare_capacity(world: World, state: State) -> np.ndarray:
+    """Share of its capacity the hegemon can spare from its war, (...)."""
+    return np.asarray(world.capacity[world.hegemon] * (1.0 - np.asarray(state.war_load)))
 
 
-def survey(world: World, state: State) -> Survey:
-    """Phase 4 (start): the quantities all members share, computed once for the month."""
-    departed = dyn.departed_share(state.status[..., None, :], world.others)
-    return Survey(contribution=contributions(world, state), departed=departed)
+VALUE_TERMS = (
+    "protection",
+    "regime",
+    "benefits",
+    "entrapment",
+    "domestic",
+    "sovereignty",
+    "outside",
+    "grievance",
+    "fear",
+    "coercion",
+)
+"""The named terms of the values, in order. The first six make up the value of staying
+(entrapment, domestic pressure and sovereignty cost with a minus sign), the last four the
+value of leaving (coercion with a minus sign); each is kept weighted and signed as it
+enters its value (`State.terms`), so the values are their sums."""
+
+STAY_TERMS = 6
+"""How many of `VALUE_TERMS` make up the value of staying."""
 
 
-def weigh_membership(world: World, state: State, shared: Survey | None = None) -> np.ndarray:
-    """Phase 4: every member's threats, credibility and values; returns the net value of leaving.
+def weigh_membership(world: World, state: State) -> np.ndarray:
+    """Phase 4: every member weighs staying against leaving; returns the net value of leaving.
 
-    Also stores the values, credibility and largest threat in `state` for the record.
-
-    Args:
-        world: The compiled scenario.
-        state: The state, read and written.
-        shared: This month's `survey` (computed here when not given).
+    Also stores the named terms, the values, the credibility against each actor and for
+    help with internal unrest, and the largest threat, in `state`.
 
     Returns:
         Net value of leaving, V_leave - V_stay, shape (..., m).
     """
     params = world.config.model
-    value = params.value
-    shared = shared if shared is not None else survey(world, state)
+    w = params.value
+    m = world.m
     threats = dyn.threat(world.ratio, world.proximity, world.offense, state.intent)
-    trust_row = dyn.trust(state.alpha, state.beta)
-    contribution = shared.contribution[..., None, :]
-    others = world.others
-    reference = world.reference
-    against = dyn.credibility(trust_row, contribution, world.ties, others, np.asarray(reference)[..., None])
-    internal = np.minimum(dyn.sequential_sum(trust_row * contribution * others) / reference, 1.0)
-    war_load = np.asarray(state.war_load)[..., None]
+    active = (state.status == dyn.MEMBER).astype(float)
+    able = capability(world, state)
+    need = params.threat.sufficiency * world.power
+    cred = dyn.sufficient_credibility(dyn.trust(state.alpha, state.beta), world.share, active, able, world.ties, need)
+    # Help with internal unrest needs a force of the member's own size; ties do not discount it.
+    enough = np.minimum(able[..., None, :] / need[:m, None], 1.0)
+    regime_trust = dyn.trust(state.alpha_int, state.beta_int)
+    internal = dyn.sequential_sum(regime_trust * world.share * active[..., None, :] * enough)
+    departed = dyn.departed_share(state.status[..., None, :], world.others)
+    option = dyn.exit_option(
+        world.outside_option,
+        world.patron_option,
+        state.offers * world.is_outside,
+        world.compatibility,
+        departed,
+        params.shocks.contagion,
+    )
+    coercion = dyn.coercion(world.coercion_exposure, spare_capacity(world, state), state.signal, params.hegemon.resolve)
     domestic = np.minimum(world.domestic_pressure + state.protest, 1.0)
-    stay = dyn.value_of_staying(
-        threats * world.is_outside,  # the treaty protects against outsiders, not fellow members
-        against,
-        internal,
-        world.regime_security,
-        state.crisis,
-        world.dependence,
-        world.war_exposure,
-        war_load,
-        domestic,
-        world.sovereignty_cost,
-        value.protection,
-        value.regime,
-        value.dependence,
-        value.entrapment,
-        value.domestic,
-        value.sovereignty,
+    terms = np.stack(
+        [
+            w.protection * dyn.sequential_sum(threats * world.is_outside * cred),
+            w.regime * world.regime_security * internal * (1.0 + state.crisis),
+            w.dependence * (world.dependence + state.reward),
+            -w.entrapment * world.war_exposure * np.asarray(state.demand)[..., None],
+            -w.domestic * domestic,
+            -w.sovereignty * np.broadcast_to(world.sovereignty_cost, np.shape(domestic)),
+            w.outside * option,
+            w.grievance * dyn.weighted_grievance(state.grievance, world.share),
+            w.fear * threats[..., world.hegemon],
+            -w.coercion * coercion,
+        ],
+        axis=-1,
     )
-    option = dyn.outside_option(world.outside_option, state.offers, shared.departed, params.shocks.contagion)
-    coercion = world.capacity[world.hegemon]
-    leave = dyn.value_of_leaving(
-        option,
-        world.dependence,
-        coercion,
-        state.grievance,
-        value.outside,
-        value.punishment,
-        value.grievance,
-    )
+    stay = dyn.sequential_sum(terms[..., :STAY_TERMS])
+    leave = dyn.sequential_sum(terms[..., STAY_TERMS:])
+    state.terms[...] = terms
     state.value_stay[...] = stay
     state.value_leave[...] = leave
+    state.cred[...] = cred
     state.credibility[...] = internal
     state.max_threat[...] = np.max(threats, axis=-1)
     return np.asarray(leave - stay)
@@ -135,11 +146,49 @@ def update_pressure(world: World, state: State, net: np.ndarray) -> None:
     state.pressure[...] = dyn.smooth_pressure(state.pressure, net, world.config.model.status.smoothing)
 
 
+def hegemon_acts(world: World, state: State) -> None:
+    """Phase 5: the hegemon rewards or coerces members whose pressure rises, and deters after a defection.
+
+    It acts where a member's pressure to leave has risen since it last looked and is within
+    `hegemon.watch` of the disengage threshold (or above it), within what its war leaves it: it rewards a member little exposed to
+    coercion and coerces an exposed one, in proportion to the exposure (`hegemon.reward`,
+    `hegemon.coerce`). When a first member disengages or gives notice, it reacts once to deter
+    the others: its deterrent signal to every member rises by `hegemon.deter`, and the
+    defector sees it as that much more hostile.
+    """
+    params = world.config.model.hegemon
+    h = world.hegemon
+    spare = spare_capacity(world, state)[..., None]
+    outside = 1.0 - world.is_hegemon
+    watch = world.config.model.status.disengage - params.watch
+    attention = dyn.hegemon_attention(state.pressure, state.previous, watch) * outside
+    attention = attention * (state.status != dyn.WITHDRAWN)
+    exposure = world.coercion_exposure
+    state.reward[...] = dyn.raise_toward_one(
+        state.reward, np.minimum(params.reward * spare * (1.0 - exposure) * attention, 1.0)
+    )
+    coerce = np.minimum(params.coerce * exposure * attention, 1.0)
+    state.signal[...] = dyn.raise_toward_one(state.signal, coerce)
+    state.intent[..., :, h] = dyn.raise_toward_one(state.intent[..., :, h], coerce)
+    defectors = (state.status != dyn.MEMBER) & (world.is_hegemon == 0)
+    first = np.any(defectors, axis=-1) & ~state.reacted
+    state.signal[...] = dyn.raise_toward_one(state.signal, np.where(first[..., None], params.deter, 0.0) * outside)
+    hostile = np.where(first[..., None] & defectors, params.deter, 0.0)
+    state.intent[..., :, h] = dyn.raise_toward_one(state.intent[..., :, h], hostile)
+    state.reacted[...] = state.reacted | first
+    state.previous[...] = state.pressure
+
+
 def reconsider_status(world: World, state: State, draw: np.ndarray) -> np.ndarray:
-    """Phase 5: every member's status transition, from one draw each; returns the new statuses."""
+    """Phase 6: every member's status transition from one draw each, withdrawal after notice.
+
+    Returns:
+        The new statuses.
+    """
     status = world.config.model.status
-    new = dyn.transition(
+    new, notice = dyn.transition_with_notice(
         state.status,
+        state.notice,
         state.pressure,
         draw,
         status.disengage,
@@ -147,9 +196,11 @@ def reconsider_status(world: World, state: State, draw: np.ndarray) -> np.ndarra
         status.reengage,
         status.rejoin,
         status.scale,
+        status.notice_months,
         world.is_hegemon > 0,
     )
     state.status[...] = new
+    state.notice[...] = notice
     return np.asarray(new)
 
 
@@ -175,9 +226,12 @@ def answer_scores(world: World, state: State, request: Request) -> np.ndarray:
     """Every member's willingness to help with `request` (see `dynamics.willingness`), (..., m)."""
     params = world.config.model.answer
     r = request.requester
-    trust_in_requester = dyn.trust(state.alpha[..., r], state.beta[..., r])
     capacity = available_capacity(world, state)
     k = attacker_of(state, request)
+    # Each ally's trust in the requester for the kind of help asked: defence, or help with unrest.
+    defence = dyn.trust(state.alpha[..., r], state.beta[..., r])
+    regime = dyn.trust(state.alpha_int[..., r], state.beta_int[..., r])
+    trust_in_requester = np.where(np.asarray(k < 0)[..., None], regime, defence)
     internal: float | np.ndarray
     if np.ndim(k) == 0 and int(k) < 0:
         threat_from = np.zeros_like(capacity)
@@ -244,21 +298,35 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
         The alliance's answer level, shape of the batch.
     """
     params = world.config.model
+    trust = params.trust
+    r = request.requester
+    unrest = np.asarray(attacker_of(state, request)) < 0  # a request about internal unrest
+    defence = dyn.trust(state.alpha[..., r, :], state.beta[..., r, :])
+    regime = dyn.trust(state.alpha_int[..., r, :], state.beta_int[..., r, :])
+    expectation = np.where(unrest[..., None], regime, defence)
     answer: np.ndarray
     if request.forced is not None:
         answer = np.full(np.shape(asked), ANSWER_LEVEL[request.forced], dtype=np.int8)
     else:
         answer = dyn.alliance_answer(levels, world.hegemon, world.config.alliance.decision_rule.value)
-    credit = dyn.answer_credit(answer, params.trust.token_credit)
+    credit = dyn.attributed_credit(levels, answer, trust.vote_visibility, trust.token_credit)
     voters = (levels >= 0).astype(float)
     observers = (state.status != dyn.WITHDRAWN).astype(float)
-    weights = dyn.observation_weights(request.requester, voters, observers, params.trust.spillover)
-    weights = weights * np.asarray(asked, dtype=float)[..., None, None]
-    state.alpha, state.beta = dyn.learn_from_answer(state.alpha, state.beta, credit, weights)
-    r = request.requester
-    grievance = state.grievance[..., r]
-    new = np.where(answer == dyn.FULL, 0.0, dyn.raise_toward_one(grievance, 1.0 - credit))
-    state.grievance[..., r] = np.where(asked, new, grievance)
+    weights = dyn.observation_weights(r, voters, observers, trust.spillover)
+    weights = weights * (trust.learning * np.asarray(asked, dtype=float))[..., None, None]
+    # The lesson is about the kind of help asked; the other kind learns a share of it.
+    to_defence = np.where(unrest, trust.cross_domain, 1.0)[..., None, None]
+    to_regime = np.where(unrest, 1.0, trust.cross_domain)[..., None, None]
+    state.alpha, state.beta = dyn.learn_from_answer(state.alpha, state.beta, credit, weights * to_defence)
+    state.alpha_int, state.beta_int = dyn.learn_from_answer(
+        state.alpha_int, state.beta_int, credit, weights * to_regime
+    )
+    grievance = state.grievance[..., r, :]
+    shortfall = dyn.refusal_weights(levels, answer, trust.vote_visibility, expectation)
+    new = np.where((answer == dyn.FULL)[..., None], 0.0, dyn.raise_toward_one(grievance, shortfall))
+    state.grievance[..., r, :] = np.where(np.asarray(asked)[..., None], new, grievance)
+    if request.index >= 0:
+        state.answers[..., request.index] = np.where(asked, answer, state.answers[..., request.index])
     unanswered = np.asarray(asked) & (answer != dyn.FULL)
     state.grievance_source[..., r] = np.where(unanswered, attacker_of(state, request), state.grievance_source[..., r])
     return answer
@@ -290,12 +358,18 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
         record: Optional callback for the event log.
     """
     slot = 0
-    happenings: list[tuple[Event, np.ndarray]] = [
-        (event, np.ones(np.shape(state.war_load), dtype=bool)) for event in world.scripted[step]
-    ]
-    for h, event in world.hazards_at(step):
-        happenings.append((event, np.asarray(draws[..., world.hazard_column(h)] < event.rate)))
-    for event, fired in happenings:
+    happenings: list[tuple[Event, int]] = [(event, -1) for event in world.scripted[step]]
+    happenings += [(event, h) for h, event in world.hazards_at(step)]
+    deterrence = world.config.model.threat.deterrence
+    for event, h in happenings:
+        if h < 0:
+            fired = happens(event, state)
+        else:
+            rate: float | np.ndarray = event.rate
+            if event.kind == "attack" and event.source is not None and event.source >= world.m:
+                # A credible alliance deters: the attacker strikes less often.
+                rate = dyn.deterred_rate(event.rate, state.cred[..., event.target, event.source], deterrence)
+            fired = np.asarray(draws[..., world.hazard_column(h)] < rate)
         kind = event.behaviour
         first_slot = slot
         slot += kind.slots(event, world.m)
@@ -311,6 +385,9 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
             eligible = eligible_allies(world, state, request) & asked[..., None]
             levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
             levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
+            if request.forced is not None:
+                # A replayed answer is what the alliance delivered: no ally gave more than that.
+                levels = np.minimum(levels, np.int8(ANSWER_LEVEL[request.forced]))
             result = resolve_request(world, state, request, levels, asked)
             if record is not None:
                 record(event, asked, request, levels, result)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alliance_sim.core.phases import weigh_membership
+from alliance_sim.core.phases import VALUE_TERMS, weigh_membership
 from alliance_sim.core.world import World
 
 
@@ -19,26 +19,40 @@ class State:
     """Everything that changes during a run; leading axes are the batch.
 
     Attributes:
-        alpha: Beta belief counts of help, (..., observer, ally).
-        beta: Beta belief counts of refusal, (..., observer, ally).
-        intent: Hostility each actor currently shows toward each member, (..., m, n).
+        alpha: Beta belief counts of help against outside attack, (..., observer, ally).
+        beta: Beta belief counts of refusal against outside attack, (..., observer, ally).
+        alpha_int: Beta belief counts of help with internal unrest (regime help), (..., observer, ally).
+        beta_int: Beta belief counts of refusal of regime help, (..., observer, ally).
+        intent: Hostility each actor, the hegemon included, shows toward each member, (..., m, n).
         protest: Protest pressure on top of the baseline, (..., m).
-        offers: Extra attractiveness of outside options from offers, (..., m).
-        grievance: Unresolved grievance from unanswered requests, (..., m).
+        offers: Extra attractiveness of each patron from its offers, (..., m, n).
+        grievance: Grievance of each member (row) at each ally (column) for unanswered
+            requests, (..., m, m).
         grievance_source: Actor index of the attacker in each member's last unanswered
             request, -1 for internal unrest, (..., m).
         crisis: Regime crisis level, (..., m).
-        war_load: The hegemon's war load, (...).
+        war_load: Share of the hegemon's capacity its war absorbs, (...).
+        demand: The hegemon's demand on its allies (its war's call on them), (...).
+        reward: The hegemon's rewards to each member (subsidies, arms), (..., m).
+        signal: The hegemon's deterrent signal to each member, (..., m).
+        reacted: Whether the hegemon has reacted to a first defector, (...).
         pressure: Smoothed pressure to leave, (..., m).
+        previous: The pressure the hegemon saw a month earlier, (..., m).
         status: 0 member, 1 disengaged, 2 withdrawn, (..., m).
+        notice: Months left before a notice of withdrawal takes effect (0: none), (..., m).
+        answers: The alliance's answer to each scripted request, -1 until asked, (..., requests).
+        cred: Credibility of the alliance for each member against each actor, last weighed, (..., m, n).
         value_stay: Last value of staying, (..., m).
         value_leave: Last value of leaving, (..., m).
-        credibility: Last credibility for internal help, (..., m).
+        credibility: Last credibility for help with internal unrest, (..., m).
         max_threat: Largest threat each member faced last month, (..., m).
+        terms: Last month's weighted, signed terms of the values (`VALUE_TERMS`), (..., m, terms).
     """
 
     alpha: np.ndarray
     beta: np.ndarray
+    alpha_int: np.ndarray
+    beta_int: np.ndarray
     intent: np.ndarray
     protest: np.ndarray
     offers: np.ndarray
@@ -46,12 +60,21 @@ class State:
     grievance_source: np.ndarray
     crisis: np.ndarray
     war_load: np.ndarray
+    demand: np.ndarray
+    reward: np.ndarray
+    signal: np.ndarray
+    reacted: np.ndarray
     pressure: np.ndarray
+    previous: np.ndarray
     status: np.ndarray
+    notice: np.ndarray
+    answers: np.ndarray
+    cred: np.ndarray
     value_stay: np.ndarray
     value_leave: np.ndarray
     credibility: np.ndarray
     max_threat: np.ndarray
+    terms: np.ndarray
 
 
 def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
@@ -67,7 +90,7 @@ def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
     Returns:
         A fresh `State`.
     """
-    m = world.m
+    m, n = world.m, world.n
 
     def filled(shape: tuple[int, ...], value: float | np.ndarray = 0.0) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=float), batch + shape).copy()
@@ -75,21 +98,33 @@ def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
     state = State(
         alpha=filled((m, m), world.trust_alpha0),
         beta=filled((m, m), world.trust_beta0),
-        intent=filled((m, world.n), world.hostility),
+        alpha_int=filled((m, m), world.trust_alpha0),
+        beta_int=filled((m, m), world.trust_beta0),
+        intent=filled((m, n), world.hostility),
         protest=filled((m,)),
-        offers=filled((m,)),
-        grievance=filled((m,)),
+        offers=filled((m, n)),
+        grievance=filled((m, m)),
         grievance_source=np.full((*batch, m), -1, dtype=np.int16),
         crisis=filled((m,)),
         war_load=filled(()),
+        demand=filled(()),
+        reward=filled((m,)),
+        signal=filled((m,)),
+        reacted=np.zeros(batch, dtype=bool),
         pressure=filled((m,)),
+        previous=filled((m,)),
         status=np.zeros((*batch, m), dtype=np.int8),
+        notice=np.zeros((*batch, m), dtype=np.int16),
+        answers=np.full((*batch, world.n_requests), -1, dtype=np.int8),
+        cred=filled((m, n)),
         value_stay=filled((m,)),
         value_leave=filled((m,)),
         credibility=filled((m,)),
         max_threat=filled((m,)),
+        terms=filled((m, len(VALUE_TERMS))),
     )
     state.pressure[...] = weigh_membership(world, state)
+    state.previous[...] = state.pressure
     return state
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.events import Event
-from alliance_sim.core.types import month_index, month_label
+from alliance_sim.core.types import ANSWER_LEVEL, Answer, month_index, month_label
 
 if TYPE_CHECKING:
     from alliance_sim.scenario.config import ScenarioConfig
@@ -36,6 +36,13 @@ class World:
         n_slots: Most request slots any month needs.
         columns: Columns of the random block: one status draw per member, one draw per
             hazard, then `n_slots` blocks of one answer draw per member.
+        n_requests: Scripted events that raise one request (the width of `State.answers`).
+        coercion_exposure: Each member's exposure to the hegemon's coercion, (m,).
+        patron_option: Each member's option toward each outside actor as a patron, (m, n).
+        compatibility: How far turning to each actor is compatible with staying, (n,)
+            (1 for members, who are no patrons).
+        share: Each ally's share of the alliance's peacetime capacity, as each member
+            sees it (rows sum to 1), (m, m).
     """
 
     config: ScenarioConfig
@@ -49,6 +56,10 @@ class World:
     dependence: np.ndarray
     regime_security: np.ndarray
     outside_option: np.ndarray
+    coercion_exposure: np.ndarray
+    patron_option: np.ndarray
+    compatibility: np.ndarray
+    share: np.ndarray
     domestic_pressure: np.ndarray
     sovereignty_cost: np.ndarray
     war_exposure: np.ndarray
@@ -68,6 +79,7 @@ class World:
     hazard_windows: np.ndarray
     n_slots: int
     columns: int
+    n_requests: int
 
     @property
     def m(self) -> int:
@@ -128,9 +140,12 @@ def compile_world(config: ScenarioConfig) -> World:
     proximity = np.zeros((m, n))
     hostility = np.zeros((m, n))
     ties = np.zeros((n, n))
+    patron_option = np.zeros((m, n))
     for a, actor in config.actors.items():
         for b, rel in actor.relations.items():
             ties[index[a], index[b]] = rel.ties
+            if index[a] < m <= index[b]:
+                patron_option[index[a], index[b]] = rel.option
             if index[a] < m:
                 proximity[index[a], index[b]] = max(proximity[index[a], index[b]], rel.proximity)
                 hostility[index[a], index[b]] = rel.hostility
@@ -152,14 +167,10 @@ def compile_world(config: ScenarioConfig) -> World:
     reference = np.array([dyn.sequential_sum(peacetime * others[i]) for i in range(m)])
     # Allies with no capacity at all protect nobody: credibility 0, not 0 / 0.
     reference = np.where(reference > 0.0, reference, 1.0)
+    share = peacetime[None, :] * others / reference[:, None]
 
     steps = config.time.horizon_months
-    scripted = [
-        event.kind.compile(
-            event, month_index(config.time.start, event.month), index, event.id or f"{event.type}_{event.month}_{i}"
-        )
-        for i, event in enumerate(config.events)
-    ]
+    scripted = _compile_scripted(config, index)
     hazards = [hz.kind.compile(hz, -1, index, hz.id or f"hazard_{i}_{hz.type}") for i, hz in enumerate(config.hazards)]
     windows = np.zeros((len(hazards), 2), dtype=int)
     for h, hz in enumerate(config.hazards):
@@ -191,6 +202,10 @@ def compile_world(config: ScenarioConfig) -> World:
         dependence=_member_array(config, "dependence"),
         regime_security=_member_array(config, "regime_security"),
         outside_option=_member_array(config, "outside_option"),
+        coercion_exposure=_member_array(config, "coercion_exposure"),
+        patron_option=patron_option,
+        compatibility=np.array([config.actors[a].compatibility if k >= m else 1.0 for k, a in enumerate(actors)]),
+        share=share,
         domestic_pressure=_member_array(config, "domestic_pressure"),
         sovereignty_cost=_member_array(config, "sovereignty_cost"),
         war_exposure=_member_array(config, "war_exposure"),
@@ -210,4 +225,50 @@ def compile_world(config: ScenarioConfig) -> World:
         hazard_windows=windows,
         n_slots=n_slots,
         columns=m + len(hazards) + n_slots * m,
+        n_requests=sum(1 for event in scripted if event.request_index >= 0),
     )
+
+
+def _compile_scripted(config: ScenarioConfig, index: dict[str, int]) -> list[Event]:
+    """The scripted events, each with its place among the scripted requests and its condition compiled."""
+    events: list[Event] = []
+    requests: dict[str, int] = {}
+    for i, spec in enumerate(config.events):
+        name = spec.id or f"{spec.type}_{spec.month}_{i}"
+        request_index = -1
+        if spec.kind.request_count(spec) == 1:
+            request_index = requests[name] = len(requests)
+        when = None
+        if spec.when is not None:
+            if spec.when.answer_to is not None:
+                levels = tuple(ANSWER_LEVEL[Answer(word)] for word in spec.when.among)
+                when = ("answer", requests[spec.when.answer_to], levels)
+            else:
+                codes = tuple(dyn.STATUS_NAMES.index(word) for word in spec.when.among)
+                when = ("status", index[spec.when.status_of], codes)
+        step = month_index(config.time.start, spec.month)
+        events.append(spec.kind.compile(spec, step, index, name, when=when, request_index=request_index))
+    return events
+
+
+def compile_timeline(config: ScenarioConfig) -> tuple[tuple[int, World], ...]:
+    """The worlds a run passes through: the scenario, then each of its `changes` from its month.
+
+    Every world has the same actors, events and random-number layout, so the months before
+    a change replay exactly as without it (the same seed gives the same draws).
+
+    Returns:
+        (first step, world) pairs, in order; the first starts at step 0.
+
+    Raises:
+        ValueError: A change alters the structure (actors, events, hazards) of the run.
+    """
+    periods = config.phases()
+    worlds = [(start, compile_world(period)) for start, period in periods]
+    first = worlds[0][1]
+    for (start, world), change in zip(worlds[1:], config.changes, strict=True):
+        shape = (world.actors, world.columns, world.n_requests, len(world.hazards))
+        if shape != (first.actors, first.columns, first.n_requests, len(first.hazards)):
+            raise ValueError(f"changes: the change from {change.start} may change values only, not the run's structure")
+        del start
+    return tuple(worlds)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from alliance_sim.core.events import REGISTRY, Form, HazardEvent, ScriptedEvent, event_union
 from alliance_sim.core.params import (
@@ -105,6 +105,8 @@ class Relation(FrozenModel):
     """Baseline hostile intent the other actor shows toward this one (Walt's intentions)."""
     ties: Unit = 0.0
     """This actor's political and economic ties to the other; strong ties make it reluctant to act against it."""
+    option: Unit = 0.0
+    """For a member toward an outside actor: how attractive that actor is as an alternative patron (before offers)."""
 
 
 class ActorConfig(FrozenModel):
@@ -125,7 +127,11 @@ class ActorConfig(FrozenModel):
     regime_security: Unit = 0.0
     """Value of the alliance as insurance for the ruling regime. Members only."""
     outside_option: Unit = 0.0
-    """Attractiveness of the best alternative to membership (other patrons, neutrality). Members only."""
+    """Attractiveness of alternatives not tied to a modelled patron (neutrality, others). Members only."""
+    coercion_exposure: Unit = 0.0
+    """Exposure to the hegemon's coercion: bases, border guards, energy, remittances it can cut. Members only."""
+    compatibility: Unit = 0.0
+    """For an outside actor: how far turning to it is compatible with staying under the hegemon (1: fully)."""
     domestic_pressure: Unit = 0.0
     """Baseline public and elite pressure against membership. Members only."""
     sovereignty_cost: Unit = 0.0
@@ -180,6 +186,27 @@ class OutputConfig(FrozenModel):
     """Per-month trust of every member in every other member."""
 
 
+class Change(FrozenModel):
+    """Values that change from a month on: the months before it replay as they were.
+
+    A what-if that changes the world from 2024 (Russia's recovery, say) writes its values
+    here, so that 2022-2023 replay exactly as in the baseline with the same seed.
+    """
+
+    model_config = ConfigDict(**{**FrozenModel.model_config, "populate_by_name": True})
+
+    start: Month = Field(alias="from")
+    """First month in which the new values hold, `YYYY-MM` (written `from:`)."""
+    set: dict[str, float | int | bool | str | None] = Field(min_length=1)
+    """The new values by dotted path, as for `--set` (for example `model.shocks.war_recovery: 0.1`)."""
+
+    @field_validator("start")
+    @classmethod
+    def _valid_start(cls, value: str) -> str:
+        parse_month(value)
+        return value
+
+
 class ScenarioConfig(FrozenModel):
     """A complete defection scenario."""
 
@@ -207,6 +234,8 @@ class ScenarioConfig(FrozenModel):
     """Calibration source."""
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     """What a run records."""
+    changes: list[Change] = Field(default_factory=list)
+    """Values that change from a given month on, in the order of their months."""
 
     @property
     def member_ids(self) -> list[str]:
@@ -248,6 +277,16 @@ class ScenarioConfig(FrozenModel):
                     f"{where}.month: {event.month} is outside the run "
                     f"({self.time.start} to {month_label(self.time.start, horizon - 1)})"
                 )
+            if event.when is not None:
+                event.when.check(self, where, i)
+        previous = -1
+        for i, change in enumerate(self.changes):
+            offset = month_index(self.time.start, change.start)
+            if not 0 < offset < horizon:
+                raise ValueError(f"changes.{i}.from: {change.start} is not inside the run (after its first month)")
+            if offset <= previous:
+                raise ValueError(f"changes.{i}.from: changes must come in the order of their months")
+            previous = offset
         for i, hazard in enumerate(self.hazards):
             where = f"hazards.{i}"
             hazard.kind.check_roles(hazard, self, where)
@@ -260,3 +299,19 @@ class ScenarioConfig(FrozenModel):
             if hazard.start is not None and hazard.end is not None and month_index(hazard.start, hazard.end) < 0:
                 raise ValueError(f"{where}.end: {hazard.end} is before the hazard's start {hazard.start}")
         return self
+
+    def phases(self) -> list[tuple[int, ScenarioConfig]]:
+        """The scenario as it holds in each period of the run: its `changes` applied in turn.
+
+        Returns:
+            (first month index, scenario) pairs, in order; the first starts at 0 and has no changes.
+        """
+        from alliance_sim.scenario.loader import with_overrides
+
+        base = self.model_copy(update={"changes": []})
+        periods: list[tuple[int, ScenarioConfig]] = [(0, base)]
+        values: dict[str, object] = {}
+        for change in self.changes:
+            values.update(change.set)
+            periods.append((month_index(self.time.start, change.start), with_overrides(base, values)))
+        return periods

@@ -17,10 +17,12 @@ from alliance_sim.core.events import war_drain  # noqa: F401
 from alliance_sim.core.events import protest  # noqa: F401
 from alliance_sim.core.events import outside_offer  # noqa: F401
 from alliance_sim.core.events import summit  # noqa: F401
+from alliance_sim.core.events import coercion  # noqa: F401
 
 # isort: on
 from alliance_sim.core.events.base import (
     REGISTRY,
+    Condition,
     Event,
     EventKind,
     EventSpec,
@@ -29,6 +31,7 @@ from alliance_sim.core.events.base import (
     Request,
     ScriptedEvent,
     event_union,
+    happens,
     kind_of,
     raise_share,
     register,
@@ -37,6 +40,7 @@ from alliance_sim.core.events.base import (
 
 __all__ = [
     "REGISTRY",
+    "Condition",
     "Event",
     "EventKind",
     "EventSpec",
@@ -45,6 +49,7 @@ __all__ = [
     "Request",
     "ScriptedEvent",
     "event_union",
+    "happens",
     "kind_of",
     "raise_share",
     "register",

@@ -73,6 +73,60 @@ class EventSpec(FrozenModel):
         return self
 
 
+ANSWER_WORDS = ("full", "token", "refused")
+"""Answers a condition may name."""
+
+STATUS_WORDS = ("member", "disengaged", "withdrawn")
+"""Statuses a condition may name."""
+
+
+class Condition(FrozenModel):
+    """When a reactive event happens: only where an earlier answer, or a member's status, is among some values.
+
+    Exactly one of `answer_to` and `status_of` is given. ``{answer_to:
+    azerbaijan_attack_2022_09, among: [token, refused]}`` makes an event a reaction to a
+    refusal: where the alliance gave full help (in a run, or in a what-if), it does not happen.
+    """
+
+    answer_to: ActorId | None = None
+    """Id of an earlier scripted event that raises a request: the alliance's answer to it."""
+    status_of: ActorId | None = None
+    """A member: its status at the start of the event's month."""
+    among: list[Literal["full", "token", "refused", "member", "disengaged", "withdrawn"]] = Field(min_length=1)
+    """The answers (full, token, refused) or the statuses (member, disengaged, withdrawn) for which it happens."""
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Condition:
+        if (self.answer_to is None) == (self.status_of is None):
+            raise ValueError("a condition names exactly one of answer_to and status_of")
+        words = ANSWER_WORDS if self.answer_to is not None else STATUS_WORDS
+        wrong = [w for w in self.among if w not in words]
+        if wrong:
+            what = "an answer" if self.answer_to is not None else "a status"
+            raise ValueError(f"among: {', '.join(wrong)} cannot describe {what}")
+        return self
+
+    def check(self, config: ScenarioConfig, where: str, index: int) -> None:
+        """Check the condition against the scenario: a known member, or an earlier event with one request.
+
+        Raises:
+            ValueError: As ``"<where>.when.<field>: message"``.
+        """
+        if self.status_of is not None:
+            if self.status_of not in config.member_ids:
+                raise ValueError(f"{where}.when.status_of: {self.status_of!r} is not a member")
+            return
+        earlier = {e.id: e for e in config.events[:index] if e.id is not None}
+        ref = earlier.get(self.answer_to)
+        if ref is None:
+            raise ValueError(
+                f"{where}.when.answer_to: no earlier scripted event has the id {self.answer_to!r} "
+                "(a reaction comes after the event it reacts to, in file order)"
+            )
+        if ref.kind.request_count(ref) != 1:
+            raise ValueError(f"{where}.when.answer_to: event {self.answer_to!r} raises no single request")
+
+
 class ScriptedEvent(EventSpec):
     """A scripted event at a calendar month.
 
@@ -97,6 +151,10 @@ class ScriptedEvent(EventSpec):
     """For attacks, clashes and crises: whether the target asks the alliance for help."""
     answer: Answer | None = None
     """Force the alliance's answer (historical replay); empty lets the decision rule decide."""
+    when: Condition | None = None
+    """Make the event a reaction: it happens only where this condition holds (in each run)."""
+    enabled: bool = True
+    """False removes the event's effect but keeps its place in the random numbers (knock-outs, what-ifs)."""
     note: str = ""
     """Free text shown in the event log and on figures."""
 
@@ -130,7 +188,7 @@ class HazardEvent(EventSpec):
     """Last month it can fire (default: the end of the run)."""
 
 
-SCRIPTED_ORDER = ("id", "type", "month", "target", "source", "severity", "request", "answer", "note")
+SCRIPTED_ORDER = ("id", "type", "month", "target", "source", "severity", "request", "answer", "when", "enabled", "note")
 """Field order of a scripted event (the order errors and docs list them in)."""
 
 HAZARD_ORDER = ("id", "type", "target", "source", "monthly_rate", "severity", "request", "start", "end")
@@ -152,6 +210,8 @@ class Request:
         label: Short description for the event log.
         renewed: A grievance raised again at a summit: the attacker is the one of the
             member's last unanswered request (`State.grievance_source`), not `attacker`.
+        index: Where the alliance's answer is kept (`State.answers`): the position of a
+            scripted event's request among the scenario's scripted requests; -1 otherwise.
     """
 
     requester: int
@@ -160,6 +220,7 @@ class Request:
     slot: int
     label: str
     renewed: bool = False
+    index: int = -1
 
 
 @dataclass(frozen=True)
@@ -178,6 +239,10 @@ class Event:
         note: Free text.
         rate: Monthly probability of firing (hazards only).
         spec: The config item it was compiled from.
+        enabled: False keeps the event's request slots (its random numbers) but gives it no effect.
+        when: A reactive event's condition, compiled: (`answer` or `status`, the request
+            index or member index it looks at, the levels or status codes for which it happens).
+        request_index: Position of this scripted event's request in `State.answers`, or -1.
     """
 
     kind: str
@@ -191,6 +256,9 @@ class Event:
     note: str = ""
     rate: float = 0.0
     spec: EventSpec | None = None
+    enabled: bool = True
+    when: tuple[str, int, tuple[int, ...]] | None = None
+    request_index: int = -1
 
     @property
     def behaviour(self) -> EventKind:
@@ -281,9 +349,24 @@ class EventKind:
 
     # -- the run --
 
-    def compile(self, spec: EventSpec, step: int, index: dict[str, int], name: str) -> Event:
+    def request_count(self, spec: EventSpec) -> int:
+        """How many requests an item of this kind raises each time it happens: by default 1 if `request`."""
+        return 1 if spec.request else 0
+
+    def compile(
+        self,
+        spec: EventSpec,
+        step: int,
+        index: dict[str, int],
+        name: str,
+        when: tuple[str, int, tuple[int, ...]] | None = None,
+        request_index: int = -1,
+    ) -> Event:
         """The compiled `Event` of a validated item (`step` -1 for a hazard)."""
         return Event(
+            enabled=bool(getattr(spec, "enabled", True)),
+            when=when,
+            request_index=request_index,
             kind=self.type,
             step=step,
             target=index.get(spec.target) if spec.target else None,
@@ -311,7 +394,7 @@ class EventKind:
         """
         if self.slots(event, world.m) == 0 or event.target is None:
             return []
-        return [Request(event.target, event.source, event.forced, first_slot, event.name)]
+        return [Request(event.target, event.source, event.forced, first_slot, event.name, index=event.request_index)]
 
     def asks(self, world: World, state: State, request: Request, fired: np.ndarray) -> np.ndarray:
         """Where the request is really made: the event fired and the requester has not withdrawn."""
@@ -320,6 +403,18 @@ class EventKind:
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note of the event in the event log (for one run)."""
         return event.note
+
+
+def happens(event: Event, state: State) -> np.ndarray:
+    """Where a scripted event happens this month: it is enabled and its condition holds (per run)."""
+    shape = np.shape(state.war_load)
+    if not event.enabled:
+        return np.zeros(shape, dtype=bool)
+    if event.when is None:
+        return np.ones(shape, dtype=bool)
+    kind, ref, allowed = event.when
+    value = state.answers[..., ref] if kind == "answer" else state.status[..., ref]
+    return np.asarray(np.isin(value, allowed))
 
 
 def raise_share(array: np.ndarray, index: tuple[int | None, ...], fired: np.ndarray, amount: float) -> None:

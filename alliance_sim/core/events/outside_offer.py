@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from alliance_sim.core.events.base import Event, EventKind, raise_share
+from alliance_sim.core.events.base import Event, EventKind, EventSpec, raise_share
 
 if TYPE_CHECKING:
     from alliance_sim.core.state import State
@@ -14,19 +14,23 @@ if TYPE_CHECKING:
 
 
 class OutsideOffer(EventKind):
-    """The target's extra outside option rises by `severity` of the gap to 1."""
+    """The target's option toward the offering patron rises by `severity` of the gap to 1."""
 
     type: ClassVar[str] = "outside_offer"
     needs = "`source` (outside actor), `target`"
-    effect = "the target's extra outside option rises by `severity` of the gap to 1"
+    effect = "the target's option toward the source (a patron) rises by `severity` of the gap to 1"
     needs_source = True
     source_role = "outside"
     source_role_error = "an outside offer comes from an outside actor"
+
+    def request_count(self, spec: EventSpec) -> int:
+        """No request."""
+        return 0
 
     def slots(self, event: Event, m: int) -> int:
         """No request."""
         return 0
 
     def apply(self, world: World, state: State, event: Event, fired: np.ndarray) -> None:
-        """Raise the target's extra outside option."""
-        raise_share(state.offers, (event.target,), fired, event.severity)
+        """Raise the target's option toward the offering patron."""
+        raise_share(state.offers, (event.target, event.source), fired, event.severity)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from alliance_sim.core.events.base import Event, EventKind, raise_share
+from alliance_sim.core.events.base import Event, EventKind, EventSpec, raise_share
 
 if TYPE_CHECKING:
     from alliance_sim.core.state import State
@@ -19,6 +19,10 @@ class Protest(EventKind):
     type: ClassVar[str] = "protest"
     needs = "`target`"
     effect = "protest pressure against membership in the target rises by `severity` of the gap to 1"
+
+    def request_count(self, spec: EventSpec) -> int:
+        """No request."""
+        return 0
 
     def slots(self, event: Event, m: int) -> int:
         """No request."""

@@ -31,4 +31,4 @@ class RegimeCrisis(EventKind):
         """One request for help against internal unrest (no attacker)."""
         if not event.request or event.target is None:
             return []
-        return [Request(event.target, None, event.forced, first_slot, event.name)]
+        return [Request(event.target, None, event.forced, first_slot, event.name, index=event.request_index)]

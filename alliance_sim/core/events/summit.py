@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
-from alliance_sim.core.events.base import Event, EventKind, Request
+from alliance_sim.core.events.base import Event, EventKind, EventSpec, Request
 
 if TYPE_CHECKING:
     from alliance_sim.core.state import State
@@ -29,6 +29,10 @@ class Summit(EventKind):
         """One slot per member: each may ask."""
         return m
 
+    def request_count(self, spec: EventSpec) -> int:
+        """Not a single request: one per member with a grievance."""
+        return 0
+
     def requests(self, world: World, event: Event, first_slot: int) -> list[Request]:
         """One renewed request per member, in member order."""
         return [
@@ -40,7 +44,8 @@ class Summit(EventKind):
         """An active member with a grievance above `model.shocks.summit_grievance` asks."""
         i = request.requester
         threshold = world.config.model.shocks.summit_grievance
-        return np.asarray(fired & (state.status[..., i] == dyn.MEMBER) & (state.grievance[..., i] > threshold))
+        grievance = dyn.weighted_grievance(state.grievance[..., i, :], world.share[i])
+        return np.asarray(fired & (state.status[..., i] == dyn.MEMBER) & (grievance > threshold))
 
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note, and who is absent."""

@@ -1,0 +1,235 @@
+"""`explain`: why members leave, in the model's own named terms.
+
+Three views of one scenario, all on the ensemble engine with common random numbers:
+
+- the **decomposition**: for each member and month, the value of staying and of leaving
+  split into their named terms (`alliance_sim.core.state.VALUE_TERMS`), averaged over
+  replicates;
+- the **knock-out table**: each named mechanism (`alliance_sim.core.mechanisms`) switched
+  off, and each scripted event removed (its random numbers kept), in turn, with the same
+  seeds; the change in each member's probability of disengaging and of withdrawing by the
+  end of the run, with a 95% interval from the paired differences;
+- the **unforced replay**: the historical answers not forced, and how often the model's
+  own decision rule gives the answers the articles report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alliance_sim.core import dynamics as dyn
+from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.mechanisms import MECHANISMS, Mechanism
+from alliance_sim.core.phases import VALUE_TERMS
+from alliance_sim.core.randomness import replicate_seeds
+from alliance_sim.core.types import month_label
+from alliance_sim.core.world import World, compile_timeline
+from alliance_sim.errors import InputError
+from alliance_sim.scenario.config import ScenarioConfig
+from alliance_sim.scenario.loader import with_overrides
+
+OUTCOMES = ("disengaged", "withdrawn")
+"""The outcomes the knock-out table reports: reached disengaged (or worse), reached withdrawn."""
+
+Z95 = 1.959963984540054
+"""Two-sided 95% normal quantile."""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What `explain` finds.
+
+    Attributes:
+        decomposition: Long table: `step`, `month`, `member`, `term`, `value` (the mean
+            over replicates of the weighted, signed term), plus the rows `value_stay`,
+            `value_leave` and `pressure` under `term`.
+        knockouts: One row per arm, member and outcome: `arm`, `kind` (mechanism or event),
+            `label`, `member`, `outcome`, `baseline`, `knocked_out`, `change`, `low`, `high`.
+        replay: One row per scripted request with a reported answer: `event`, `month`,
+            `requester`, `reported`, `full`, `token`, `refused` (shares of runs), `agree`
+            (share giving the reported answer) and `not_full` (share giving less than full).
+        replicates: Replicates per arm.
+        seed: Root seed.
+    """
+
+    decomposition: pd.DataFrame
+    knockouts: pd.DataFrame
+    replay: pd.DataFrame
+    replicates: int
+    seed: int
+
+    def strongest(self, tolerance: float = 0.0) -> pd.DataFrame:
+        """Per arm, the largest absolute change over members and outcomes, largest first."""
+        table = self.knockouts.assign(size=self.knockouts["change"].abs())
+        best = table.loc[table.groupby("arm", sort=False)["size"].idxmax()]
+        best = best[best["size"] >= tolerance]
+        return best.sort_values("size", ascending=False).drop(columns="size").reset_index(drop=True)
+
+
+def outcome_indicators(status: np.ndarray) -> dict[str, np.ndarray]:
+    """Per replicate and member, whether it reached each outcome by the end of the run.
+
+    Args:
+        status: Traced statuses, shape (months + 1, R, m).
+
+    Returns:
+        Boolean arrays of shape (R, m) by outcome.
+    """
+    return {
+        "disengaged": np.any(status != dyn.MEMBER, axis=0),
+        "withdrawn": np.any(status == dyn.WITHDRAWN, axis=0),
+    }
+
+
+def decompose(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFrame:
+    """The named terms of every member's values, month by month (means over replicates)."""
+    trace = run_ensemble(config, seeds, terms=True)
+    assert trace.terms is not None
+    members = config.member_ids
+    months = [month_label(config.time.start, s - 1) if s else "start" for s in range(trace.terms.shape[0])]
+    means = trace.terms.mean(axis=1)  # (months + 1, m, terms)
+    frames = []
+    for k, term in enumerate(VALUE_TERMS):
+        frames.append(_long(means[:, :, k], members, months, term))
+    for name in ("value_stay", "value_leave", "pressure"):
+        frames.append(_long(trace.members[name].mean(axis=1), members, months, name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _long(values: np.ndarray, members: Sequence[str], months: Sequence[str], term: str) -> pd.DataFrame:
+    steps, m = values.shape
+    return pd.DataFrame(
+        {
+            "step": np.repeat(np.arange(steps), m),
+            "month": np.repeat(np.asarray(months), m),
+            "member": np.tile(np.asarray(members), steps),
+            "term": term,
+            "value": values.reshape(-1),
+        }
+    )
+
+
+def knockouts(
+    config: ScenarioConfig,
+    seeds: Sequence[int],
+    mechanisms: Sequence[Mechanism] = MECHANISMS,
+    events: bool = True,
+) -> pd.DataFrame:
+    """Each mechanism switched off and each scripted event removed, with common random numbers.
+
+    An event is removed by `enabled: false`, which keeps its place in the random numbers, so
+    every arm reads the same draws as the baseline.
+    """
+    members = config.member_ids
+    base = _indicators(config, seeds)
+    arms: list[tuple[str, str, str, ScenarioConfig]] = []
+    for mechanism in mechanisms:
+        arms.append((mechanism.name, "mechanism", mechanism.label, with_overrides(config, dict(mechanism.knockout))))
+    if events:
+        for event in config.events:
+            if event.id is None or not event.enabled:
+                continue
+            label = event.note or f"{event.type} in {event.month}"
+            arms.append((event.id, "event", label, with_overrides(config, {f"events.{event.id}.enabled": False})))
+    rows = []
+    for arm, kind, label, arm_config in arms:
+        knocked = _indicators(arm_config, seeds)
+        for outcome in OUTCOMES:
+            diff = knocked[outcome].astype(float) - base[outcome].astype(float)  # (R, m)
+            mean = diff.mean(axis=0)
+            half = Z95 * diff.std(axis=0, ddof=1) / np.sqrt(diff.shape[0]) if diff.shape[0] > 1 else np.zeros_like(mean)
+            for i, member in enumerate(members):
+                rows.append(
+                    {
+                        "arm": arm,
+                        "kind": kind,
+                        "label": label,
+                        "member": member,
+                        "outcome": outcome,
+                        "baseline": float(base[outcome][:, i].mean()),
+                        "knocked_out": float(knocked[outcome][:, i].mean()),
+                        "change": float(mean[i]),
+                        "low": float(mean[i] - half[i]),
+                        "high": float(mean[i] + half[i]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _indicators(config: ScenarioConfig, seeds: Sequence[int]) -> dict[str, np.ndarray]:
+    trace = run_ensemble(config, seeds)
+    return outcome_indicators(trace.members["status"])
+
+
+def unforced_replay(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFrame:
+    """How often the decision rule alone gives the answers the scenario replays."""
+    reported = {e.id: e for e in config.events if e.answer is not None and e.id is not None}
+    free = with_overrides(config, {f"events.{event_id}.answer": None for event_id in reported}) if reported else config
+    world: World = compile_timeline(free)[0][1]
+    trace = run_ensemble(free, seeds)
+    assert trace.answers is not None
+    rows = []
+    for month in world.scripted:
+        for event in month:
+            if event.request_index < 0 or event.name not in reported:
+                continue
+            answers = trace.answers[:, event.request_index]
+            asked = answers >= 0
+            shares = {
+                name: float(np.mean(answers[asked] == level)) if asked.any() else float("nan")
+                for level, name in enumerate(dyn.ANSWER_NAMES)
+            }
+            want = reported[event.name].answer
+            assert want is not None
+            rows.append(
+                {
+                    "event": event.name,
+                    "month": reported[event.name].month,
+                    "requester": world.members[event.target] if event.target is not None else "",
+                    "reported": want.value,
+                    **{name: shares[name] for name in ("full", "token", "refused")},
+                    "agree": shares[want.value],
+                    "not_full": 1.0 - shares["full"],
+                    "asked": float(np.mean(asked)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def explain(
+    config: ScenarioConfig,
+    *,
+    seed: int = 0,
+    replicates: int = 1000,
+    mechanisms: Sequence[Mechanism] = MECHANISMS,
+    events: bool = True,
+) -> Explanation:
+    """Decompose, knock out and replay a scenario (see the module's docstring).
+
+    Args:
+        config: The scenario.
+        seed: Root seed of the replicates (the same seeds in every arm).
+        replicates: Replicates per arm.
+        mechanisms: The mechanisms to knock out (all by default).
+        events: Also remove each scripted event in turn.
+
+    Returns:
+        The `Explanation`.
+
+    Raises:
+        InputError: Fewer than two replicates.
+    """
+    if replicates < 2:
+        raise InputError("explain needs at least 2 replicates (for intervals)", field="replicates")
+    seeds = replicate_seeds(seed, replicates)
+    return Explanation(
+        decomposition=decompose(config, seeds),
+        knockouts=knockouts(config, seeds, mechanisms, events),
+        replay=unforced_replay(config, seeds),
+        replicates=replicates,
+        seed=seed,
+    )
