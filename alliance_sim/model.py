@@ -105,7 +105,8 @@ class AllianceModel(mesa.Model):
                 "withdrawn": "n_withdrawn",
             },
             agenttype_reporters={
-                MemberState: {"member": "actor_id", **{name: _reporter(name) for name in TRACED}},
+                kind: {"member": "actor_id", **{name: _reporter(name) for name in TRACED}}
+                for kind in (MemberState, Hegemon)
             },
         )
         self.datacollector.collect(self)

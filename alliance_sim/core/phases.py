@@ -149,12 +149,13 @@ def update_pressure(world: World, state: State, net: np.ndarray) -> None:
 def hegemon_acts(world: World, state: State) -> None:
     """Phase 5: the hegemon rewards or coerces members whose pressure rises, and deters after a defection.
 
-    It acts where a member's pressure to leave has risen since it last looked and is within
-    `hegemon.watch` of the disengage threshold (or above it), within what its war leaves it: it rewards a member little exposed to
-    coercion and coerces an exposed one, in proportion to the exposure (`hegemon.reward`,
-    `hegemon.coerce`). When a first member disengages or gives notice, it reacts once to deter
-    the others: its deterrent signal to every member rises by `hegemon.deter`, and the
-    defector sees it as that much more hostile.
+    It acts where a member's pressure to leave has risen since it last looked and is
+    within `hegemon.watch` of the disengage threshold (or above it), within what its war
+    leaves it: it rewards a member little exposed to coercion and coerces an exposed one,
+    in proportion to the exposure (`hegemon.reward`, `hegemon.coerce`). When a first member
+    disengages or gives notice, it reacts once to deter the others: its deterrent signal
+    to every member rises by `hegemon.deter`, and the defector sees it as that much more
+    hostile.
     """
     params = world.config.model.hegemon
     h = world.hegemon
@@ -386,8 +387,9 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
             levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
             levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
             if request.forced is not None:
-                # A replayed answer is what the alliance delivered: no ally gave more than that.
-                levels = np.minimum(levels, np.int8(ANSWER_LEVEL[request.forced]))
+                # A replayed answer is what the alliance delivered; the allies' own parts in it
+                # are not on record, so each ally that took part is credited with it.
+                levels = np.where(levels >= 0, np.int8(ANSWER_LEVEL[request.forced]), levels).astype(np.int8)
             result = resolve_request(world, state, request, levels, asked)
             if record is not None:
                 record(event, asked, request, levels, result)

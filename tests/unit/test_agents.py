@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 
 from alliance_sim import agents
@@ -21,8 +22,8 @@ def test_setting_an_attribute_writes_the_state_row(small_config):
     model = AllianceModel(small_config, rng=1)
     small = model.member("small")
     small.pressure = 0.5
-    small.grievance = 0.25
-    assert model.state.pressure[small.index] == 0.5 and model.state.grievance[small.index] == 0.25
+    small.protest = 0.25
+    assert model.state.pressure[small.index] == 0.5 and model.state.protest[small.index] == 0.25
     small.status = "disengaged"
     assert model.state.status[small.index] == dyn.DISENGAGED and small.status == "disengaged"
     with pytest.raises(ValueError):
@@ -62,7 +63,8 @@ def test_mesa_scenario_is_not_shadowed(small_config):
 
 def test_datacollector_reports_every_traced_quantity(small_config):
     model = AllianceModel(small_config, rng=2).run()
-    frame = model.datacollector.get_agenttype_vars_dataframe(agents.MemberState)
+    frames = [model.datacollector.get_agenttype_vars_dataframe(kind) for kind in (agents.MemberState, agents.Hegemon)]
+    frame = pd.concat(frames)
     assert {"member", *TRACED} <= set(frame.columns)
     last = frame.xs(model.steps, level="Step")
     for agent in model.members:

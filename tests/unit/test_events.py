@@ -51,6 +51,8 @@ def test_dump_and_reload_keep_every_field(small_config):
         "severity",
         "request",
         "answer",
+        "when",
+        "enabled",
         "note",
     }
     assert set(data["hazards"][0]) == {
@@ -102,11 +104,11 @@ def sanctions():
     """Define (and so register) a kind for one test, then take it out of the registry again."""
 
     class Sanctions(EventKind):
-        """Outside sanctions: the target's protest pressure and its outside offers both rise."""
+        """Outside sanctions: the target's protest pressure and its regime crisis both rise."""
 
         type: ClassVar[str] = "sanctions"
         needs = "`target`, `source` (outside actor)"
-        effect = "protest rises by `severity`, offers by `spillover * severity`, of the gap to 1"
+        effect = "protest rises by `severity`, the regime crisis by `spillover * severity`, of the gap to 1"
         needs_source = True
         source_role = "outside"
         fields: ClassVar[dict[str, object]] = {"spillover": (float, Field(default=0.5, ge=0.0, le=1.0))}
@@ -117,7 +119,7 @@ def sanctions():
         def apply(self, world: World, state: State, event: Event, fired: np.ndarray) -> None:
             assert event.spec is not None
             raise_share(state.protest, (event.target,), fired, event.severity)
-            raise_share(state.offers, (event.target,), fired, event.spec.spillover * event.severity)  # type: ignore[attr-defined]
+            raise_share(state.crisis, (event.target,), fired, event.spec.spillover * event.severity)  # type: ignore[attr-defined]
 
     yield Sanctions
     unregister("sanctions")
@@ -170,7 +172,7 @@ def test_the_worked_example_in_the_docs_defines_a_working_kind(root, small_confi
         )
         model = AllianceModel(config, rng=5).run()
         small = model.world.members.index("small")
-        assert model.trace.members["offers"][6, small] > model.trace.members["offers"][5, small]
+        assert model.trace.members["protest"][6, small] > model.trace.members["protest"][5, small]
     finally:
         unregister("sanctions")
         del sys.modules["docs_sanctions"]

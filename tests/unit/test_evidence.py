@@ -28,6 +28,7 @@ MEMBER_FIELDS = (
     "sovereignty_cost",
     "war_exposure",
     "trust_prior",
+    "coercion_exposure",
 )
 
 
@@ -175,8 +176,13 @@ def test_member_only_fields_are_claimed_for_members_only(ledger: ev.Ledger, scen
 
 
 def test_docs_table_lists_every_calibrated_value(values: dict[str, ev.CalibratedValue]) -> None:
+    from alliance_sim.evidence.doctable import members_of, render
+
     _, found, section = DOCS.read_text(encoding="utf-8").partition("## Every calibrated value")
     assert found
+    assert "## Every calibrated value" + section == render(values, members_of(values)), (
+        "run: python -m alliance_sim.evidence.doctable docs/calibration.md"
+    )
     rows = re.findall(r"^\| `([^`]+)` \| ([0-9.e-]+) \| ([^|]*) \|$", section, re.M)
     table = {path: (value, ids.strip()) for path, value, ids in rows}
     assert set(table) == set(values)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from alliance_sim import run
-from alliance_sim.agents import MemberState, OutsideActor
+from alliance_sim.agents import Hegemon, MemberState, OutsideActor
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.randomness import replicate_seeds
@@ -26,7 +26,9 @@ def test_mesa_deprecations_are_errors_here():
 
 def test_agents_built_from_scenario(small_config):
     model = AllianceModel(small_config, rng=1)
-    assert [a.actor_id for a in model.agents_by_type[MemberState]] == ["big", "small", "mid"]
+    assert [a.actor_id for a in model.members] == ["big", "small", "mid"]
+    assert [a.actor_id for a in model.agents_by_type[MemberState]] == ["small", "mid"]
+    assert [a.actor_id for a in model.agents_by_type[Hegemon]] == ["big"]
     assert [a.actor_id for a in model.agents_by_type[OutsideActor]] == ["enemy"]
     assert model.member("big").is_hegemon and not model.member("small").is_hegemon
     assert model.member("small").status == "member"
