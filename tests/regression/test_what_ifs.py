@@ -9,6 +9,7 @@ paired differences).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -17,13 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from alliance_sim.cli.main import main
+from alliance_sim.cli.run import from_month_on
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.randomness import replicate_seeds
+from alliance_sim.core.state import initial_state, start_warnings
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.types import month_index
-from alliance_sim.evidence import load_scenario
+from alliance_sim.core.world import compile_world
+from alliance_sim.evidence import load_scenario, load_with_provenance
 from alliance_sim.model import AllianceModel
+from alliance_sim.runs.results import RunResult
 from alliance_sim.scenario.config import ScenarioConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,3 +250,98 @@ def test_coercion_happens_only_while_armenia_stays_away():
         step = month_index(config.time.start, event.month)
         fired = any(row["event"] == event.id for row in with_coercion.event_log)
         assert fired == bool(status[step] != 0), event.id  # the status at the start of its month
+
+
+# --- the command line: `run --from`, and the warnings `validate` gives ---------------------
+
+
+@pytest.fixture()
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: object):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_run_from_a_month_keeps_the_history_before_it(cli, tmp_path):
+    scenario = ROOT / "scenarios" / "csto_2022.yaml"
+    common = ("-n", 4, "--seed", 5, "--quiet", "--format", "csv")
+    assert cli("run", scenario, *common, "--out", tmp_path / "base").exit_code == 0
+    result = cli(
+        "run", scenario, *common, "--set", "model.shocks.war_recovery=0.2", "--from", "2024-01", "--out", tmp_path / "b"
+    )
+    assert result.exit_code == 0, result.output
+    base, changed = RunResult.load(tmp_path / "base").members, RunResult.load(tmp_path / "b").members
+    before = base["month"] < "2024-01"
+    assert before.any() and (~before).any()
+    assert base[before].reset_index(drop=True).equals(changed[before].reset_index(drop=True))
+    assert (
+        not base[~before]["pressure"].reset_index(drop=True).equals(changed[~before]["pressure"].reset_index(drop=True))
+    )
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["overrides"] == ["model.shocks.war_recovery=0.2 (from 2024-01)"]
+
+
+def test_run_from_joins_the_what_ifs_own_changes():
+    loaded = load_with_provenance(WHAT_IF / "russia_recovers.yaml")
+    later = from_month_on(loaded, ("model.shocks.war_recovery=0.3",), "2025-01").config
+    assert [(c.start, c.set.get("model.shocks.war_recovery")) for c in later.changes] == [
+        ("2024-01", 0.1),
+        ("2025-01", 0.3),
+    ]
+    earlier = from_month_on(loaded, ("model.shocks.war_recovery=0.3",), "2023-01").config
+    assert [(c.start, c.set["model.shocks.war_recovery"]) for c in earlier.changes] == [
+        ("2023-01", 0.3),
+        ("2024-01", 0.3),
+    ]
+    same = from_month_on(loaded, ("hazards.war_drain.monthly_rate=0.01",), "2024-01").config
+    assert len(same.changes) == 1 and same.changes[0].set["hazards.war_drain.monthly_rate"] == 0.01
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "2024-01"), "--from says when the --set overrides begin"),
+        (("--set", "model.shocks.war_recovery=0.2", "--from", "2024-13"), "expected a month as YYYY-MM"),
+        (("--set", "model.shocks.war_recovery=0.2", "--from", "2022-01"), "is not inside the run"),
+        (("--set", "model.shocks.war_recovry=0.2", "--from", "2024-01"), "war_recovry"),
+    ],
+)
+def test_run_from_bad_input_is_one_line(cli, args, message):
+    result = cli("run", ROOT / "scenarios" / "csto_2022.yaml", "-n", 2, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_run_prints_the_warnings_validate_prints(cli, tmp_path):
+    path = tmp_path / "restless.yaml"
+    path.write_text(
+        "name: restless\nalliance: {name: T, hegemon: big}\ntime: {start: '2022-01', horizon_months: 12}\n"
+        "actors:\n  big: {name: Big, power: 0.04}\n  small: {name: Small, outside_option: 1.0}\n"
+    )
+    validated = cli("validate", path)
+    warnings = [line for line in validated.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "actors.small: starts with pressure" in warnings[0]
+    ran = cli("run", path, "-n", 2, "--quiet")
+    assert ran.exit_code == 0
+    assert ran.stderr.splitlines() == warnings
+    calm = cli("run", ROOT / "scenarios" / "examples" / "triple_entente.yaml", "-n", 2, "--quiet")
+    assert calm.exit_code == 0 and calm.stderr == ""
+
+
+def test_the_generic_example_has_thresholds_that_suit_it():
+    """Nobody starts past the disengage threshold, and whether Eastmark leaves depends on the run."""
+    for path in sorted((ROOT / "scenarios" / "examples").glob("*.yaml")):
+        config = load_scenario(path)
+        world = compile_world(config)
+        assert start_warnings(world) == [], path
+        start = initial_state(world).pressure
+        assert np.all(start[np.arange(world.m) != world.hegemon] < config.model.status.disengage - 0.3), path
+    config = load_scenario(ROOT / "scenarios" / "examples" / "triple_entente.yaml")
+    status = run_ensemble(config, replicate_seeds(3, 200)).members["status"]
+    away = np.mean(np.any(status != 0, axis=0), axis=0)
+    east, west = config.member_ids.index("east"), config.member_ids.index("west")
+    assert 0.2 < away[east] < 0.9 and away[west] < away[east]
