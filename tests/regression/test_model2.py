@@ -56,8 +56,10 @@ def largest_changes(table: pd.DataFrame) -> dict[str, pd.Series]:
 
 WEAK = {
     "contagion": (
-        "-0.035 (Armenia withdrawn): contagion spreads departures, and in the baseline only Armenia "
-        "withdraws (in about half the runs, late), so there is almost nothing to spread"
+        "-0.035 (Armenia withdrawn): departures (a disengaged ally counts half) enter the exit option "
+        "in a noisy-or with the outside options, which already carry the Central Asian members to "
+        "disengage in 98-100% of runs; no one but Armenia comes near the withdraw threshold, so no "
+        "outcome is left for contagion to move"
     ),
     "trust_learning": (
         "-0.014 (Belarus disengaged): the 2022-2023 answers are replayed, and what members learn from "
