@@ -158,35 +158,23 @@ def explain(
     if out is not None:
         click.echo(f"\nWritten to {out}/ ({len(files)} files)")
         if out.name == "explain" and (out.parent / "manifest.json").is_file():
-            click.echo(f"The report of {out.parent}/ shows them: alliance-sim report {out.parent} --overwrite")
+            again = " --overwrite" if (out.parent / "report.html").exists() else ""
+            click.echo(f"The report of {out.parent}/ shows them: alliance-sim report {out.parent}{again}")
 
 
 # --- Tables as text ----------------------------------------------------------------------------
 
 
-def key_steps(decomposition: Any) -> list[tuple[int, str]]:
-    """The steps the decomposition prints: the first month, each December and the last month."""
-    months = decomposition[["step", "month"]].drop_duplicates().sort_values("step")
-    months = months[months["step"] > 0]
-    if months.empty:
-        return []
-    first, last = months.iloc[0], months.iloc[-1]
-    keep = {int(first["step"]): str(first["month"]), int(last["step"]): str(last["month"])}
-    for step, month in zip(months["step"], months["month"], strict=True):
-        if str(month).endswith("-12"):
-            keep[int(step)] = str(month)
-    return sorted(keep.items())
-
-
 def format_decomposition(result: Any, members: Sequence[str], names: dict[str, str]) -> str:
     """The decomposition at the key months, one line per member and month."""
-    from alliance_sim.core.phases import VALUE_TERMS
+    from alliance_sim.reporting.figures.explain import (
+        DECOMPOSITION_COLUMNS,
+        LEAVE_TERMS,
+        STAY_TERMS,
+        decomposition_table,
+    )
 
-    table = result.decomposition
-    steps = key_steps(table)
-    columns = [*VALUE_TERMS, "value_stay", "value_leave", "pressure"]
-    wide = table.pivot_table(index=["member", "step"], columns="term", values="value")
-    stay_n = 6
+    table = decomposition_table(result.decomposition, members)
     label_width = max([len(names.get(m, m)) for m in members] + [6])
     head = f"{'member':<{label_width}}  {'month':<7} "
     lines = [
@@ -195,14 +183,15 @@ def format_decomposition(result: Any, members: Sequence[str], names: dict[str, s
         "as it enters its value (entrapment, domestic pressure, sovereignty cost and coercion are costs, so",
         "negative); press: the pressure to leave, which smooths leave - stay month by month",
         "",
-        " " * len(head) + f"{'staying':-^{6 * stay_n - 1}} {'leaving':-^{6 * (len(VALUE_TERMS) - stay_n) - 1}}",
-        head + " ".join(f"{TERM_HEADERS[c]:>5}" for c in columns),
+        " " * len(head) + f"{'staying':-^{6 * len(STAY_TERMS) - 1}} {'leaving':-^{6 * len(LEAVE_TERMS) - 1}}",
+        head + " ".join(f"{TERM_HEADERS[c]:>5}" for c in DECOMPOSITION_COLUMNS),
     ]
-    for member in members:
-        for i, (step, month) in enumerate(steps):
-            values = " ".join(f"{wide.loc[(member, step), c]:5.2f}" for c in columns)
-            label = names.get(member, member) if i == 0 else ""
-            lines.append(f"{label:<{label_width}}  {month:<7} {values}")
+    previous = None
+    for _, row in table.iterrows():
+        values = " ".join(f"{row[c]:5.2f}" for c in DECOMPOSITION_COLUMNS)
+        label = names.get(row["member"], row["member"]) if row["member"] != previous else ""
+        previous = row["member"]
+        lines.append(f"{label:<{label_width}}  {row['month']:<7} {values}")
     return "\n".join(lines)
 
 
@@ -299,7 +288,7 @@ def explain_json(result: Any, members: Sequence[str] | None, out: Path | None, f
     if members:
         decomposition = decomposition[decomposition["member"].isin(list(members))]
         knockouts = knockouts[knockouts["member"].isin(list(members))]
-    from alliance_sim.reporting.figures.explain import MOVES_LITTLE
+    from alliance_sim.reporting.figures.explain import MOVES_LITTLE, key_steps
 
     manifest = result.manifest
     return {

@@ -31,6 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from alliance_sim.core.phases import STAY_TERMS as STAY_COUNT
+from alliance_sim.core.phases import VALUE_TERMS
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
     colours_of,
@@ -66,10 +68,10 @@ EXPLAIN_TABLES = ("decomposition", "knockouts", "replay")
 MOVES_LITTLE = 0.05
 """An arm whose largest |change| in probability is below this moves little."""
 
-STAY_TERMS = ("protection", "regime", "benefits", "entrapment", "domestic", "sovereignty")
-"""The terms of the value of staying (`alliance_sim.core.phases.VALUE_TERMS`, first six)."""
-LEAVE_TERMS = ("outside", "grievance", "fear", "coercion")
-"""The terms of the value of leaving (the last four)."""
+STAY_TERMS = VALUE_TERMS[:STAY_COUNT]
+"""The terms of the value of staying (`alliance_sim.core.phases.VALUE_TERMS`)."""
+LEAVE_TERMS = VALUE_TERMS[STAY_COUNT:]
+"""The terms of the value of leaving."""
 TERM_LABELS = {
     "protection": "protection",
     "regime": "regime security",
@@ -139,6 +141,47 @@ def strongest(knockouts: pd.DataFrame, members: Sequence[str] | None = None) -> 
     best = table.loc[size.groupby(table["arm"], sort=False).idxmax()]
     best = best.assign(moves_little=best["change"].abs() < MOVES_LITTLE, _size=best["change"].abs())
     return best.sort_values("_size", ascending=False, kind="stable").drop(columns="_size").reset_index(drop=True)
+
+
+def key_steps(decomposition: pd.DataFrame) -> list[tuple[int, str]]:
+    """The key months of a decomposition: the first month, each December and the last month.
+
+    Returns:
+        (step, month) pairs in time order.
+    """
+    months = decomposition[["step", "month"]].drop_duplicates().sort_values("step")
+    months = months[months["step"] > 0]
+    if months.empty:
+        return []
+    first, last = months.iloc[0], months.iloc[-1]
+    keep = {int(first["step"]): str(first["month"]), int(last["step"]): str(last["month"])}
+    for step, month in zip(months["step"], months["month"], strict=True):
+        if str(month).endswith("-12"):
+            keep[int(step)] = str(month)
+    return sorted(keep.items())
+
+
+DECOMPOSITION_COLUMNS = (*STAY_TERMS, *LEAVE_TERMS, "value_stay", "value_leave", "pressure")
+"""The columns of `decomposition_table`, after `member` and `month`."""
+
+
+def decomposition_table(decomposition: pd.DataFrame, members: Sequence[str]) -> pd.DataFrame:
+    """The decomposition at the key months, wide: one row per member and key month.
+
+    Returns:
+        Columns `member`, `month` and `DECOMPOSITION_COLUMNS` (the terms signed as they
+        enter their values, the two values and the smoothed pressure).
+    """
+    steps = dict(key_steps(decomposition))
+    part = decomposition[decomposition["step"].isin(list(steps)) & decomposition["member"].isin(list(members))]
+    wide = part.pivot_table(index=["member", "step"], columns="term", values="value")
+    rows = []
+    for member in members:
+        for step, month in steps.items():
+            if (member, step) in wide.index:
+                values = wide.loc[(member, step)]
+                rows.append({"member": member, "month": month, **{c: float(values[c]) for c in DECOMPOSITION_COLUMNS}})
+    return pd.DataFrame(rows, columns=["member", "month", *DECOMPOSITION_COLUMNS])
 
 
 def load_explain(folder: str | Path) -> ExplainResult:
