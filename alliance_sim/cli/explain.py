@@ -247,7 +247,8 @@ def format_knockouts(result: Any, members: Sequence[str] | None = None) -> str:
 
     little = rows[rows["moves_little"]]
     if len(little):
-        lines += ["", f"{len(little)} of {len(rows)} rows move little (|change| < {MOVES_LITTLE})."]
+        what = "rows" if members else "arms"
+        lines += ["", f"{len(little)} of {len(rows)} {what} move little (|change| < {MOVES_LITTLE})."]
     return "\n".join(lines)
 
 
