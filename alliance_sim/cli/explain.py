@@ -61,7 +61,7 @@ TERM_HEADERS = {
 @opt.json_option()
 @opt.out_option("Write the tables (Parquet and CSV), the figures and a manifest into this folder.")
 @opt.overwrite_option("Replace an existing folder (once the new one is complete).")
-@opt.quiet_option("Print nothing but errors and the results (no progress lines).")
+@opt.quiet_option("Print nothing but errors (no progress lines, no tables; --json still prints).")
 def explain(
     scenario: Path,
     replicates: int,
@@ -89,7 +89,8 @@ def explain(
 
     --member limits the first two tables (and the JSON) to some members; --out always
     writes every member. A progress line per arm goes to stderr unless --quiet.
-    Mechanisms: protection, regime_security, dependence_benefits, entrapment,
+    The names of the mechanisms to knock out:
+    protection, regime_security, dependence_benefits, entrapment,
     domestic_pressure, sovereignty_cost, outside_options, grievance, fear_of_hegemon,
     coercion, trust_learning, bilateral_trust, contagion, strategic_hegemon, deterrence,
     war_recovery, exit_procedure (docs/model.md, "Mechanisms").
@@ -147,6 +148,8 @@ def explain(
     shown = list(members) or None
     if as_json:
         click.echo(json.dumps(explain_json(result, shown, out, files), indent=2))
+        return
+    if quiet:
         return
     names = {k: a.name or k for k, a in config.actors.items()}
     hegemon = config.alliance.hegemon

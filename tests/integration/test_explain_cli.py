@@ -55,11 +55,20 @@ def test_progress_goes_to_stderr_one_line_per_step(printed):
     assert "explain [" not in printed.stdout
 
 
-def test_quiet_prints_no_progress():
-    done = invoke("--quiet", "--no-events")
+def test_quiet_prints_nothing_and_no_events_removes_no_event(tmp_path):
+    done = invoke("--quiet", "--no-events", "--out", str(tmp_path / "why"))
     assert done.exit_code == 0, done.output
-    assert done.stderr == ""
-    assert "first_attack" not in done.stdout.split("Unforced replay")[0]
+    assert done.stderr == "" and done.stdout == ""
+    knockouts = pd.read_parquet(tmp_path / "why" / "knockouts.parquet")
+    assert set(knockouts["arm"]) == {"protection", "outside_options"}
+
+
+def test_the_help_names_every_mechanism():
+    from alliance_sim.core.mechanisms import MECHANISMS
+
+    done = CliRunner().invoke(main, ["explain", "--help"])
+    text = " ".join(done.stdout.split())
+    assert all(f" {m.name}," in text or f" {m.name} (" in text for m in MECHANISMS)
 
 
 def test_arms_that_move_little_are_flagged(printed):
@@ -69,7 +78,7 @@ def test_arms_that_move_little_are_flagged(printed):
 
 
 def test_member_limits_the_tables():
-    done = invoke("--member", "mid", "--quiet")
+    done = invoke("--member", "mid")
     assert done.exit_code == 0, done.output
     assert re.search(r"^Mid\s+2022-01", done.stdout, re.M) and not re.search(r"^Small\s", done.stdout, re.M)
     knockouts = done.stdout.split("Knock-outs")[1].split("Unforced replay")[0]
@@ -184,7 +193,7 @@ def run_folder(tmp_path_factory):
 
 def test_the_report_shows_the_explain_folder(run_folder):
     note = "<b>raids</b> & co"
-    done = invoke("--out", str(run_folder / "explain"), "--quiet", "--set", f"events.first_attack.note={note}")
+    done = invoke("--out", str(run_folder / "explain"), "--set", f"events.first_attack.note={note}")
     assert done.exit_code == 0, done.output
     assert f"alliance-sim report {run_folder}" in done.stdout
     done = CliRunner().invoke(main, ["report", str(run_folder), "-o", str(run_folder.parent / "with.html")])
