@@ -82,8 +82,9 @@ def explain(
       decomposition  each member's value of staying and of leaving split into their
                      named terms, at the start, the end of each year and the last month
       knock-outs     each mechanism switched off and each scripted event removed in
-                     turn: the largest change in a member's probability of disengaging
-                     or withdrawing, with its 95% interval ("moves little" below 0.05)
+                     turn: the largest change in a member's probability of disengaging,
+                     of withdrawing or of being away at the end, with its 95% interval
+                     ("moves little" below 0.05)
       replay         the historical answers not forced: how often the model's own
                      decision rule gives the answers the articles report
 
@@ -226,6 +227,7 @@ def format_knockouts(result: Any, members: Sequence[str] | None = None) -> str:
     rows = knockout_rows(result.knockouts, members)
     arm_width = max([len(str(a)) for a in rows["arm"]] + [3])
     member_width = max([len(str(m)) for m in rows["member"]] + [6])
+    outcome_width = max([len(str(o)) for o in rows["outcome"]] + [7])
     lines = [
         f"Knock-outs: each mechanism switched off, each scripted event removed ({result.replicates} replicates "
         "per arm, the same seeds)",
@@ -233,7 +235,7 @@ def format_knockouts(result: Any, members: Sequence[str] | None = None) -> str:
         + ("members and outcomes" if not members else "the outcomes, per member")
         + "; change = knocked out - baseline, with its 95% interval",
         "",
-        f"{'arm':<{arm_width}}  {'kind':<9}  {'member':<{member_width}}  {'outcome':<10}  "
+        f"{'arm':<{arm_width}}  {'kind':<9}  {'member':<{member_width}}  {'outcome':<{outcome_width}}  "
         f"{'baseline':>8}  {'knocked':>7}  {'change':>7}  95% interval",
     ]
     for _, row in rows.iterrows():
@@ -242,7 +244,7 @@ def format_knockouts(result: Any, members: Sequence[str] | None = None) -> str:
         outcome = "-" if unmoved else str(row["outcome"])
         flag = "  moves little" if row["moves_little"] else ""
         lines.append(
-            f"{row['arm']:<{arm_width}}  {row['kind']:<9}  {member:<{member_width}}  {outcome:<10}  "
+            f"{row['arm']:<{arm_width}}  {row['kind']:<9}  {member:<{member_width}}  {outcome:<{outcome_width}}  "
             f"{row['baseline']:8.3f}  {row['knocked_out']:7.3f}  {row['change']:+7.3f}  "
             f"[{row['low']:+.3f}, {row['high']:+.3f}]{flag}"
         )

@@ -319,8 +319,9 @@ EXPLAIN_CAPTIONS = {
     "hold it in below. Solid line: the net value of leaving; dashed: the smoothed pressure, with the thresholds "
     "of disengaging and withdrawing.",
     "explain_knockouts": "Each mechanism switched off and each scripted event removed in turn, with the same "
-    "seeds: the largest change it makes in a member's probability of disengaging or withdrawing, with its 95% "
-    "interval. Open markers and grey labels: arms that move no probability by 0.05 or more.",
+    "seeds: the largest change it makes in a member's probability of disengaging, of withdrawing or of being "
+    "away at the end, with its 95% interval. Open markers and grey labels: arms that move no probability "
+    "by 0.05 or more.",
 }
 
 

@@ -21,7 +21,7 @@ from alliance_sim.reporting.figures.explain import (
     term_contributions,
     terms_figure,
 )
-from alliance_sim.runs.explain import explain, resolve_mechanisms
+from alliance_sim.runs.explain import OUTCOMES, explain, resolve_mechanisms
 
 NOTHING = Mechanism("nothing", "a switch that changes nothing", {})
 
@@ -67,7 +67,7 @@ def test_the_contributions_sum_to_the_net_value_of_leaving(explained):
 def test_an_arm_that_changes_nothing_changes_nothing_exactly(explained):
     table = explained[0].knockouts
     nothing = table[table["arm"] == "nothing"]
-    assert len(nothing) == 2 * 3  # two outcomes, three members (the hegemon included)
+    assert len(nothing) == len(OUTCOMES) * 3  # every outcome, three members (the hegemon included)
     assert (nothing["change"] == 0.0).all()
     assert (nothing["low"] == 0.0).all() and (nothing["high"] == 0.0).all()
     assert (nothing["baseline"] == nothing["knocked_out"]).all()

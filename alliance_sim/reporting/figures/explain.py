@@ -99,7 +99,8 @@ TERM_COLOURS = {
 }
 """One colour per term (Paul Tol's muted scheme and its grey, colour-blind-safe): cool
 colours for the terms that hold a member in, warm ones for those that push it out."""
-OUTCOME_MARKERS = {"disengaged": "o", "withdrawn": "s"}
+OUTCOME_MARKERS = {"disengaged": "o", "withdrawn": "s", "away_at_end": "^"}
+OUTCOME_LABELS = {"disengaged": "P(disengaged)", "withdrawn": "P(withdrawn)", "away_at_end": "P(away at the end)"}
 
 
 @dataclass
@@ -382,7 +383,8 @@ def knockouts_figure(result: ExplainResult, *, members: Sequence[str] | None = N
             linestyle="none",
             gid=f"arm:{row['arm']}",
         )
-        where = "no change for any member" if unmoved else f"{display_name(result, row['member'])}, {row['outcome']}"
+        outcome = str(row["outcome"]).replace("_", " ")
+        where = "no change for any member" if unmoved else f"{display_name(result, row['member'])}, {outcome}"
         ax.text(
             1.01,
             yi,
@@ -403,9 +405,17 @@ def knockouts_figure(result: ExplainResult, *, members: Sequence[str] | None = N
     ax.set_xlabel("Change in probability when knocked out (knocked out − baseline), 95% interval", fontsize=FONT)
     present = [m for m in colours if m in set(table.loc[~table["moves_little"], "member"])]
     handles = [Line2D([], [], color=colours[m], linewidth=2.0, label=display_name(result, m)) for m in present]
+    outcomes = list(dict.fromkeys(result.knockouts["outcome"]))
     handles += [
-        Line2D([], [], marker=OUTCOME_MARKERS[o], color="#333333", linestyle="none", label=f"P({o})")
-        for o in OUTCOME_MARKERS
+        Line2D(
+            [],
+            [],
+            marker=OUTCOME_MARKERS.get(o, "o"),
+            color="#333333",
+            linestyle="none",
+            label=OUTCOME_LABELS.get(o, o),
+        )
+        for o in outcomes
     ]
     handles.append(Patch(color="#EEEEEE", label=f"moves little (|change| < {MOVES_LITTLE})"))
     key = fig.add_subplot(grid[0, 0])
