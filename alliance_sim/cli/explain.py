@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -115,6 +113,10 @@ def explain(
         raise InputError(f"unknown member {unknown[0]!r} (members: {', '.join(config.member_ids)})", field="member")
     if out is not None:
         opt.check_output_folder(out, overwrite=overwrite)
+        if overwrite and out.exists():
+            from alliance_sim.files import check_replaceable
+
+            check_replaceable(out, "explain")  # before running: only an explain folder is replaced
 
     from alliance_sim.runs.explain import explain as run_explain
 
@@ -145,7 +147,7 @@ def explain(
     )
     files: list[str] = []
     if out is not None:
-        files = write_explain(result, out)
+        files = write_explain(result, out, overwrite=overwrite)
     shown = list(members) or None
     if as_json:
         click.echo(json.dumps(explain_json(result, shown, out, files), indent=2))
@@ -346,40 +348,38 @@ def _manifest(loaded: Any, explanation: Any, mechanisms: list[str] | None, event
     }
 
 
-def write_explain(result: Any, out: Path, *, dpi: int = 150) -> list[str]:
+def write_explain(result: Any, out: Path, *, overwrite: bool = False, dpi: int = 150) -> list[str]:
     """Write an explanation's folder atomically: tables, figures, scenario and manifest.
 
     The folder is built under a temporary name next to `out` and renamed when complete
-    (replacing an old one only then), so nothing half-written is left.
+    (`alliance_sim.files.atomic_folder`), so nothing half-written is left; it is marked
+    as an `explain` folder, and `overwrite` replaces only a folder so marked.
 
     Returns:
         The files written, relative to `out`.
     """
     import yaml
 
+    from alliance_sim import files as io
     from alliance_sim.reporting.figures import save_figure
     from alliance_sim.reporting.figures.explain import EXPLAIN_TABLES, explain_figures
-    from alliance_sim.runs.results import replace_dir, write_table
+    from alliance_sim.runs.results import write_table
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        files = []
+    if overwrite and out.exists():
+        io.check_replaceable(out, "explain")
+    written = []
+    with io.atomic_folder(out, replace=overwrite) as tmp:
         for name in EXPLAIN_TABLES:
             for fmt in ("parquet", "csv"):
-                files.append(write_table(getattr(result, name), tmp / name, fmt).name)
-        (tmp / "scenario.yaml").write_text(yaml.safe_dump(result.scenario, sort_keys=False))
-        files.append("scenario.yaml")
+                written.append(write_table(getattr(result, name), tmp / name, fmt).name)
+        (tmp / "scenario.yaml").write_text(yaml.safe_dump(result.scenario, sort_keys=False), encoding="utf-8")
+        written.append("scenario.yaml")
         for stem, fig in explain_figures(result).items():
             path = save_figure(fig, tmp / "figures" / f"{stem}.png", dpi=dpi)
-            files.append(f"figures/{path.name}")
-        manifest = {**result.manifest, "tables": list(EXPLAIN_TABLES), "formats": ["parquet", "csv"], "files": files}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        files.append("manifest.json")
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            written.append(f"figures/{path.name}")
+        manifest = {**result.manifest, "tables": list(EXPLAIN_TABLES), "formats": ["parquet", "csv"], "files": written}
+        io.write_json(tmp / "manifest.json", manifest)
+        io.write_marker(tmp, "explain")
     result.manifest = manifest
     result.folder = out
-    return files
+    return written

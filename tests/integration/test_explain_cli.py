@@ -139,7 +139,9 @@ def test_out_writes_tables_figures_and_manifest(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "explain" and manifest["seed"] == 1 and manifest["replicates"] == 6
     assert manifest["scenario_hash"] == load(SMALL).scenario_hash
-    assert {*manifest["files"], "manifest.json"} == {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert {*manifest["files"], "manifest.json", ".alliance-sim"} == {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
+    }
     assert [p.name for p in tmp_path.iterdir()] == ["explain"]  # no temporary folder left
 
 
@@ -147,14 +149,19 @@ def test_out_refuses_an_existing_folder_before_running(tmp_path):
     out = tmp_path / "explain"
     out.mkdir()
     (out / "mine.txt").write_text("keep")
-    done = invoke("--out", str(out))
-    assert done.exit_code == 2
-    assert done.stderr.startswith("error: ") and "already exists" in done.stderr
-    assert done.stderr.count("\n") == 1 and "explain [" not in done.stderr
-    assert (out / "mine.txt").read_text() == "keep"
-    done = invoke("--out", str(out), "--overwrite", "--quiet")
+    for extra in ([], ["--overwrite"]):  # --overwrite replaces only a folder the tool wrote
+        done = invoke("--out", str(out), *extra)
+        assert done.exit_code == 2
+        assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1 and "explain [" not in done.stderr
+        assert (out / "mine.txt").read_text() == "keep"
+    assert "already exists" in invoke("--out", str(out)).stderr
+    other = tmp_path / "why"
+    assert invoke("--out", str(other), "--quiet").exit_code == 0
+    before = (other / "manifest.json").read_text()
+    done = invoke("--out", str(other), "--overwrite", "--quiet", "--seed", "2")
     assert done.exit_code == 0, done.output
-    assert not (out / "mine.txt").exists() and (out / "manifest.json").is_file()
+    assert (other / "manifest.json").read_text() != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["explain", "why"]  # nothing half-written left
 
 
 @pytest.mark.parametrize(
