@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from alliance_sim import run
 from alliance_sim.cli.main import main
 from alliance_sim.evidence import load_with_provenance as load
-from alliance_sim.runs.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "fixtures" / "small.yaml"
