@@ -5,6 +5,7 @@ The Python entry points:
 - `load_scenario(path, overrides)` -> `ScenarioConfig`
 - `AllianceModel(scenario, rng=seed)`: one Mesa run, step by step
 - `run(config, seed=..., replicates=...)` -> `RunResult`
+- `explain(config, seed=..., replicates=...)` -> `Explanation` (named terms, knock-outs, replay)
 - `sweep(load_sweep_spec(path), executor=...)` -> `SweepResult`
 """
 
@@ -32,6 +33,10 @@ def __getattr__(name: str) -> object:
         from alliance_sim.experiments.driver import run
 
         return run
+    if name == "explain":
+        from alliance_sim.runs.explain import explain
+
+        return explain
     if name == "RunResult":
         from alliance_sim.runs.results import RunResult
 
@@ -57,6 +62,7 @@ __all__ = [
     "ScenarioConfig",
     "SweepResult",
     "__version__",
+    "explain",
     "load_scenario",
     "load_sweep_spec",
     "run",
