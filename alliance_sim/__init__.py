@@ -29,8 +29,6 @@ The package is layered; a layer imports only the layers below it (the contract i
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from alliance_sim.version import __version__
-
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from alliance_sim.evidence.scenarios import load_scenario
     from alliance_sim.experiments.driver import sweep
@@ -40,6 +38,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from alliance_sim.runs.pipeline import run
     from alliance_sim.runs.results import RunResult
     from alliance_sim.scenario.config import ScenarioConfig
+    from alliance_sim.version import __version__
 
 _LAZY: dict[str, str] = {
     "AllianceModel": "alliance_sim.model",
@@ -50,12 +49,13 @@ _LAZY: dict[str, str] = {
     "load_sweep_spec": "alliance_sim.experiments.spec",
     "run": "alliance_sim.runs.pipeline",
     "sweep": "alliance_sim.experiments.driver",
+    "__version__": "alliance_sim.version",
 }
 """Each public name and the module that defines it, imported on first use."""
 
 
 def __getattr__(name: str) -> object:
-    """Import a public name from its module on first use (they import numpy, pydantic, Mesa)."""
+    """Import a public name from its module on first use (numpy, pydantic, Mesa; metadata for the version)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'alliance_sim' has no attribute {name!r}")

@@ -24,7 +24,6 @@ from typing import Any
 
 import click
 
-from alliance_sim import __version__
 from alliance_sim.cli.options import EXIT_INPUT
 from alliance_sim.errors import InputError
 
@@ -120,7 +119,7 @@ class LazyGroup(click.Group):
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="alliance-sim", message="%(prog)s %(version)s")
+@click.version_option(package_name="alliance-sim", prog_name="alliance-sim", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 def main(debug: bool) -> None:
     """Defection scenarios for military alliances, as Mesa agent-based models.
