@@ -76,3 +76,13 @@ def test_the_public_names_load_on_first_use():
     assert alliance_sim.ScenarioConfig is ScenarioConfig
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = alliance_sim.nothing  # type: ignore[attr-defined]
+
+
+def test_the_light_list_of_figure_kinds_matches_the_figures():
+    """`--help` takes the kind names from `reporting.kinds` so as not to import matplotlib."""
+    from alliance_sim.reporting import kinds
+    from alliance_sim.reporting.figures import standard
+
+    assert kinds.RUN_KIND_NAMES == tuple(standard.RUN_KINDS)
+    assert kinds.SWEEP_KIND_NAMES == tuple(standard.SWEEP_KINDS)
+    assert kinds.KINDS == standard.KINDS
