@@ -83,6 +83,6 @@ def test_the_light_list_of_figure_kinds_matches_the_figures():
     from alliance_sim.reporting import kinds
     from alliance_sim.reporting.figures import standard
 
-    assert kinds.RUN_KIND_NAMES == tuple(standard.RUN_KINDS)
-    assert kinds.SWEEP_KIND_NAMES == tuple(standard.SWEEP_KINDS)
+    assert tuple(standard.RUN_KINDS) == kinds.RUN_KIND_NAMES
+    assert tuple(standard.SWEEP_KINDS) == kinds.SWEEP_KIND_NAMES
     assert kinds.KINDS == standard.KINDS
