@@ -16,14 +16,15 @@ The package is layered; a layer imports only the layers below it (the contract i
 - `model.py`, `agents.py`, `app.py`, `app_support/`: the Mesa face (outside the contract)
 - `cli/`: the `alliance-sim` commands, loaded lazily, one error boundary
 - `reporting/`: figures, the HTML report, terminal summaries
-- `experiments/`: sweep designs, executors, sweep storage
-- `runs/`: the run pipeline, results, typed tables, statistics
+- `experiments/`: `run` and `sweep` (one driver), sweep designs, executors, the sweep folder
+- `runs/`: the one chunked runner of runs and sweeps, typed tables, seeds, results, statistics
 - `evidence/`: the ledger, quotes, calibration, reported patterns, `load_scenario`
 - `scenario/`: the input formats (pydantic): `ScenarioConfig`, YAML, `extends:`, `--set`
 - `core/`: the equations, parameters, event kinds, the compiled world, the state, the
   month, randomness, the ensemble engine
-- `errors.py`, `version.py`: `InputError` and `__version__`, leaves importable from every
-  layer (a layer never imports this package root: its lazy names reach every layer)
+- `errors.py`, `files.py`, `version.py`: `InputError`, atomic writes and folder markers,
+  `__version__`: leaves importable from every layer (no layer below `cli/` imports this
+  package root: its lazy names reach every layer)
 """
 
 from importlib import import_module
@@ -31,11 +32,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from alliance_sim.evidence.scenarios import load_scenario
-    from alliance_sim.experiments.driver import sweep
+    from alliance_sim.experiments.driver import run, sweep
     from alliance_sim.experiments.results import SweepResult
     from alliance_sim.experiments.spec import load_sweep_spec
     from alliance_sim.model import AllianceModel
-    from alliance_sim.runs.pipeline import run
     from alliance_sim.runs.results import RunResult
     from alliance_sim.scenario.config import ScenarioConfig
     from alliance_sim.version import __version__
@@ -47,7 +47,7 @@ _LAZY: dict[str, str] = {
     "SweepResult": "alliance_sim.experiments.results",
     "load_scenario": "alliance_sim.evidence.scenarios",
     "load_sweep_spec": "alliance_sim.experiments.spec",
-    "run": "alliance_sim.runs.pipeline",
+    "run": "alliance_sim.experiments.driver",
     "sweep": "alliance_sim.experiments.driver",
     "__version__": "alliance_sim.version",
 }

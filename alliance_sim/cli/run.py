@@ -75,11 +75,15 @@ def run(
         )
     if out is not None:
         opt.check_output_folder(out, overwrite=overwrite)
+        if overwrite and out.exists():
+            from alliance_sim.files import check_replaceable
+
+            check_replaceable(out, "run")  # before running: only a run's results folder is replaced
     elif plot:
         raise InputError("--plot writes into the results folder; add --out DIR", field="plot")
 
+    from alliance_sim.experiments.driver import run as run_scenario
     from alliance_sim.reporting.summary import format_summary, summary_json
-    from alliance_sim.runs.pipeline import run as run_scenario
 
     bar = _progress(replicates, quiet or as_json)
     try:
