@@ -27,9 +27,9 @@ import jinja2
 import pandas as pd
 import yaml
 
-import alliance_sim
 from alliance_sim.errors import InputError
 from alliance_sim.reporting import figures as plotting
+from alliance_sim.version import __version__
 
 DPI = 100
 """Resolution of the embedded figures."""
@@ -429,7 +429,7 @@ def _render(result: Any, **context: Any) -> str:
         "provenance": _provenance(manifest),
         "seeds": manifest.get("replicate_seeds") or [],
         "written": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": alliance_sim.__version__,
+        "version": __version__,
         **context,
     }
     page["facts"] = [(k, v) for k, v in page["facts"].items() if v not in (None, "")]
