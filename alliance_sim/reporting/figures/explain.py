@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -312,7 +313,7 @@ def terms_figure(result: ExplainResult, *, members: Sequence[str] | None = None)
     strip.set_xlim(*xlim)
     out_terms = [t for t in (*STAY_TERMS, *LEAVE_TERMS) if t not in ("protection", "regime", "benefits", "coercion")]
     in_terms = ["protection", "regime", "benefits", "coercion"]
-    handles = [Patch(color=TERM_COLOURS[t], label=TERM_LABELS[t]) for t in (*out_terms, *in_terms)]
+    handles: list[Artist] = [Patch(color=TERM_COLOURS[t], label=TERM_LABELS[t]) for t in (*out_terms, *in_terms)]
     handles += [
         Line2D([], [], color="black", linewidth=2.0, label="net value of leaving"),
         Line2D([], [], color="black", linewidth=1.6, linestyle=(0, (4, 2)), label="pressure (smoothed)"),
@@ -404,7 +405,9 @@ def knockouts_figure(result: ExplainResult, *, members: Sequence[str] | None = N
     ax.set_xlim(-1.15, 1.15)
     ax.set_xlabel("Change in probability when knocked out (knocked out − baseline), 95% interval", fontsize=FONT)
     present = [m for m in colours if m in set(table.loc[~table["moves_little"], "member"])]
-    handles = [Line2D([], [], color=colours[m], linewidth=2.0, label=display_name(result, m)) for m in present]
+    handles: list[Artist] = [
+        Line2D([], [], color=colours[m], linewidth=2.0, label=display_name(result, m)) for m in present
+    ]
     outcomes = list(dict.fromkeys(result.knockouts["outcome"]))
     handles += [
         Line2D(
