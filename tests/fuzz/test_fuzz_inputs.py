@@ -43,12 +43,12 @@ from alliance_sim.scenario.yamlio import MAX_DEPTH, MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FAST_EXAMPLES = 300
+FAST_EXAMPLES = 200
 SLOW_EXAMPLES = int(os.environ.get("ALLIANCE_SIM_FUZZ_EXAMPLES", "10000"))
 CASE_SECONDS = 30
 """No case may take longer than this (the issue's bound for an answer)."""
 
-RUN_SHARE = 8
+RUN_SHARE = 10
 """One case in RUN_SHARE (chosen by hypothesis) also goes through `run`, the rest only through `validate`."""
 
 SOURCES = [
@@ -343,10 +343,12 @@ def encoded(draw: st.DrawFn, text: str) -> bytes:
     data = text.encode(encoding, errors="replace")
     op = draw(st.sampled_from(["none", "none", "bom", "invalid", "nul", "pad"]))
     if op == "bom":
-        data = draw(st.sampled_from([codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32])) + data
+        boms = [codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32]
+        data = draw(st.sampled_from(boms)) + data
     elif op == "invalid" and data:
         at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\x80\x80"])) + data[at:]
+        bad = draw(st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\x80\x80"]))
+        data = data[:at] + bad + data[at:]
     elif op == "nul" and data:
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\x00" + data[at:]
@@ -356,18 +358,17 @@ def encoded(draw: st.DrawFn, text: str) -> bytes:
     return data
 
 
+SPECIAL_FILES = ["pipe.yaml", "folder.yaml", "self.yaml", "a.yaml", "list.yaml", "empty.yaml", "latin1.yaml"]
+SPECIAL_FILES += ["dangling.yaml", "to_folder.yaml"]
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> dict[str, Any]:
     """One case: which file it starts from, its bytes (or a special file) and whether to `run` it."""
     source = draw(st.sampled_from(SOURCES))
     kind = draw(st.sampled_from(["tree", "tree", "tree", "refs", "text", "bytes", "special"]))
     if kind == "special":
-        special = draw(
-            st.sampled_from(
-                ["pipe.yaml", "folder.yaml", "self.yaml", "a.yaml", "list.yaml", "empty.yaml", "latin1.yaml"]
-                + ["dangling.yaml", "to_folder.yaml", "/dev/null", "/dev/zero", "missing.yaml"]
-            )
-        )
+        special = draw(st.sampled_from([*SPECIAL_FILES, "/dev/null", "/dev/zero", "missing.yaml"]))
         return {"source": source, "special": special, "run": draw(st.integers(0, RUN_SHARE - 1)) == 0}
     text = TEXTS[source]
     if kind in ("tree", "refs"):
@@ -386,19 +387,19 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
 # --- the oracle ------------------------------------------------------------------------
 
 
-class CaseTimeout(Exception):
+class CaseTimeoutError(Exception):
     pass
 
 
 @contextlib.contextmanager
 def time_limit(seconds: int) -> Iterator[None]:
-    """Raise CaseTimeout in the main thread after `seconds` (SIGALRM; a no-op where there is none)."""
+    """Raise CaseTimeoutError in the main thread after `seconds` (SIGALRM; a no-op where there is none)."""
     if not hasattr(signal, "SIGALRM"):
         yield
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise CaseTimeout(f"no answer within {seconds} s")
+        raise CaseTimeoutError(f"no answer within {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.alarm(seconds)
@@ -455,14 +456,14 @@ def run_case(tree: Path, case: dict[str, Any]) -> None:
             out_parent = tree / "out"
             out = out_parent / "result"
             with time_limit(CASE_SECONDS):
-                code, stderr, stdout = invoke(["run", str(path), "-n", "2", "--steps", "3", "--out", str(out), "-q"])
+                code, stderr, _ = invoke(["run", str(path), "-n", "2", "--steps", "3", "--out", str(out), "-q"])
             check_outcome(code, stderr, stdout, f"run {label}")
             if code == 0:
                 assert out.is_dir(), f"run {label}: exit 0 but no folder {out}"
                 shutil.rmtree(out)
             leftovers = sorted(p.name for p in out_parent.iterdir())
             assert not leftovers, f"run {label}: left behind {leftovers}\n{stderr}"
-    except CaseTimeout as exc:
+    except CaseTimeoutError as exc:
         raise AssertionError(f"{label}: {exc}") from None
     finally:
         if "special" not in case:
@@ -530,5 +531,5 @@ def test_a_folder_given_as_the_file(tmp_path):
 def test_fewer_steps_than_a_what_if_change(tmp_path):
     """`--steps` shorter than the month of a `changes:` entry runs (it validated the short run as `--set`)."""
     path = ROOT / "scenarios" / "what_if" / "russia_recovers.yaml"
-    code, stderr, stdout = invoke(["run", str(path), "-n", "2", "--steps", "3", "--out", str(tmp_path / "r"), "-q"])
+    code, stderr, _ = invoke(["run", str(path), "-n", "2", "--steps", "3", "--out", str(tmp_path / "r"), "-q"])
     assert code == 0, stderr
