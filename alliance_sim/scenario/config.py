@@ -263,6 +263,14 @@ class ScenarioConfig(FrozenModel):
                     raise ValueError(f"actors.{actor_id}.relations.{other}: unknown actor {other!r}")
                 if other == actor_id:
                     raise ValueError(f"actors.{actor_id}.relations.{other}: relation to itself")
+        for key, items in (("events", self.events), ("hazards", self.hazards)):
+            first: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.id is None:
+                    continue
+                if item.id in first:
+                    raise ValueError(f"{key}.{i}.id: duplicate id {item.id!r} (also {key}.{first[item.id]})")
+                first[item.id] = i
         horizon = self.time.horizon_months
         for i, event in enumerate(self.events):
             where = f"events.{i}"

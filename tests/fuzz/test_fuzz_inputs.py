@@ -533,3 +533,24 @@ def test_fewer_steps_than_a_what_if_change(tmp_path):
     path = ROOT / "scenarios" / "what_if" / "russia_recovers.yaml"
     code, stderr, _ = invoke(["run", str(path), "-n", "2", "--steps", "3", "--out", str(tmp_path / "r"), "-q"])
     assert code == 0, stderr
+
+
+def test_duplicate_event_ids_are_refused(tmp_path):
+    data = yaml.safe_load(TEXTS["tests/fixtures/small.yaml"])
+    data["events"].append(dict(data["events"][0]))
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, stderr, stdout = invoke(["validate", str(path)])
+    check_outcome(code, stderr, stdout, "duplicate ids")
+    assert code == 2 and "duplicate id" in stderr and re.search(r"s\.yaml:\d+:\d+: events\.\d+\.id: ", stderr)
+
+
+def test_a_what_if_with_thousands_of_aliased_events(tmp_path):
+    """Refused at its own size before merging (merging it item by item took minutes)."""
+    event = "- &e\n  id: new_attack\n  type: attack\n  month: '2024-04'\n  source: azerbaijan\n  target: armenia\n"
+    path = tmp_path / "w.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'csto_2022.yaml'}\nevents:\n" + event + "- *e\n" * 2500)
+    with time_limit(CASE_SECONDS):
+        code, stderr, stdout = invoke(["validate", str(path)])
+    check_outcome(code, stderr, stdout, "aliased events")
+    assert code == 2 and "at most 2,000" in stderr
