@@ -554,3 +554,11 @@ def test_a_what_if_with_thousands_of_aliased_events(tmp_path):
         code, stderr, stdout = invoke(["validate", str(path)])
     check_outcome(code, stderr, stdout, "aliased events")
     assert code == 2 and "at most 2,000" in stderr
+
+
+def test_a_key_with_a_line_break_stays_on_one_line(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(TEXTS["tests/fixtures/small.yaml"] + '"a\\rb\\nc": 1\n')
+    code, stderr, stdout = invoke(["validate", str(path)])
+    check_outcome(code, stderr, stdout, "key with a line break")
+    assert code == 2 and "a\\rb\\nc" in stderr

@@ -12,14 +12,15 @@ Which lines are commands (the convention the documents follow):
 - A block right after a `<!-- not run -->` comment is skipped, and so is every line that
   matches `NOT_RUN` below (each with its reason).
 
-The documents are read in the order README.md, then docs/*.md by name, and every command
-runs in one copy of the repository (`git ls-files`), as a reader going through them would,
-through bash with the venv's `alliance-sim` first on PATH. To keep the test short, the copy differs in
-two documented ways: replicate counts given with `-n`/`--replicates` are capped at
-`MAX_REPLICATES`, the copy's sweep specs ask for `SWEEP_REPLICATES` replicates a point, and
-`/tmp/docs/` (used by the commands that draw docs/img) points into the test's own folder.
+Each document's commands run in order in a fresh copy of the repository (`git ls-files`),
+as a reader who opens that page on a fresh clone would run them (a page may not rely on
+files another page's commands made), through bash with the venv's `alliance-sim` first on
+PATH. To keep the test short, the copy differs in three ways: replicate counts given with
+`-n`/`--replicates` are capped at `MAX_REPLICATES`, the copy's sweep specs ask for
+`SWEEP_REPLICATES` replicates a point, and `/tmp/docs/` (used by the commands that draw
+docs/img) points into the test's own folder.
 
-The full sequence is slow (`make test-slow`); `make test` runs the commands that need no
+The full sequences are slow (`make test-slow`); `make test` runs the commands that need no
 results folder and simulate nothing (validate, evidence, patterns, --help) or promise an error.
 """
 
@@ -186,7 +187,8 @@ def test_cheap_doc_command(command, copy):
 
 
 @pytest.mark.slow
-def test_every_doc_command_in_order(tmp_path):
+@pytest.mark.parametrize("document", [p.relative_to(ROOT).as_posix() for p in documents()])
+def test_every_command_of_a_document_in_order(document, tmp_path):
     repo = make_copy(tmp_path)
-    for command in all_commands():
+    for command in commands_in(ROOT / document):
         execute(command, repo)

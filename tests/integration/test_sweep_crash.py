@@ -30,9 +30,11 @@ design: grid
 parameters:
   actors.big.capacity: [0.2, 0.4, 0.6, 0.8]
   actors.small.outside_option: [0.1, 0.3, 0.5, 0.7, 0.9]
-replicates: 20
+replicates: 50
 seed: 5
 """
+POINTS = 4 * 5
+REPLICATES = 50
 
 
 def sweep_command(spec: Path, out: Path, *extra: str) -> list[str]:
@@ -77,25 +79,34 @@ def test_killed_and_resumed_sweep_equals_an_uninterrupted_one(tmp_path):
     # Small chunks, so that a kill can land between commits as well as inside one.
     chunking = ("--chunk-seconds", "0.05")
     duration = run_to_end(sweep_command(spec, whole, *chunking), tmp_path)
+    expected = outcome_rows(whole)
+    assert expected[["point", "replicate"]].drop_duplicates().shape[0] == POINTS * REPLICATES
 
-    # The cost of starting (imports, loading the spec) is that of a resume with nothing to do;
-    # the kills are spread so that together they cover about the sweep's work, some landing
-    # while the command starts, most while it runs, a few perhaps after it is done.
+    # The cost of starting (imports, reading the spec) is that of a resume with nothing to
+    # do. Kill moments are drawn from the start of the command to a little past its
+    # startup plus a share of the work, so some land while it starts and most while it
+    # runs. A sweep that finishes between kills is checked and started again in a new
+    # folder, so that the 20 kills happen whatever the machine's speed.
     startup = run_to_end(sweep_command(spec, whole, "--resume", *chunking), tmp_path)
     work = max(duration - startup, 0.5)
     rng = random.Random(20221)
-    broken = tmp_path / "broken"
-    finished_early = 0
-    for _ in range(KILLS):
-        moment = rng.uniform(0.5 * startup, startup + 2 * work / KILLS)
-        if kill_after(sweep_command(spec, broken, "--resume", *chunking), tmp_path, moment) is not None:
-            finished_early += 1
+    kills = launches = finished = 0
+    broken = tmp_path / "broken0"
+    while kills < KILLS:
+        launches += 1
+        assert launches <= 4 * KILLS, f"only {kills} kills in {launches} launches"
+        moment = rng.uniform(0.1 * startup, 1.2 * startup + 3 * work / KILLS)
+        if kill_after(sweep_command(spec, broken, "--resume", *chunking), tmp_path, moment) is None:
+            kills += 1
+            continue
+        assert_same(outcome_rows(broken), expected)
+        finished += 1
+        broken = tmp_path / f"broken{finished}"
     run_to_end(sweep_command(spec, broken, "--resume", *chunking), tmp_path)
+    assert_same(outcome_rows(broken), expected)
 
-    expected = outcome_rows(whole)
-    got = outcome_rows(broken)
-    assert len(expected) > 0 and expected[["point", "replicate"]].drop_duplicates().shape[0] == 4 * 5 * 20
+
+def assert_same(got, expected) -> None:
     assert len(got) == len(expected)
+    assert list(got.columns) == list(expected.columns)
     assert got.equals(expected)
-    # Most launches must really have been killed, or the test proves nothing.
-    assert finished_early < KILLS // 2
