@@ -48,4 +48,11 @@ class InputError(Exception):
             where += ": "
         field = f"{self.field}: " if self.field else ""
         text = " ".join(self.message.split())
-        return f"{where}{field}{text}"
+        return f"{_one_line(where)}{_one_line(field)}{text}"
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (a key or file name may hold them)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -263,6 +263,11 @@ def _check_size(
     points = design_size(kind, len(parameters), file.design.samples, grid)
     if points > file.max_points:
         where = ("parameters",) if kind == "grid" else ("design", "samples")
+        if points >= 10**15:  # a count too long to print (a grid of thousands of values a parameter)
+            raise positions.error(
+                f"the {kind} design has about {float(points):.3g} points, more than the limit of {file.max_points:,}",
+                where,
+            )
         raise positions.error(
             f"the {kind} design has {points:,} points, more than the limit of {file.max_points:,}; "
             f"to run it on purpose, add `max_points: {points}` to the spec",

@@ -267,6 +267,14 @@ class ScenarioConfig(FrozenModel):
                     raise ValueError(f"actors.{actor_id}.relations.{other}: unknown actor {other!r}")
                 if other == actor_id:
                     raise ValueError(f"actors.{actor_id}.relations.{other}: relation to itself")
+        for key, items in (("events", self.events), ("hazards", self.hazards)):
+            first: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.id is None:
+                    continue
+                if item.id in first:
+                    raise ValueError(f"{key}.{i}.id: duplicate id {item.id!r} (also {key}.{first[item.id]})")
+                first[item.id] = i
         horizon = self.time.horizon_months
         for i, event in enumerate(self.events):
             where = f"events.{i}"
@@ -310,8 +318,23 @@ class ScenarioConfig(FrozenModel):
 
         base = self.model_copy(update={"changes": []})
         periods: list[tuple[int, ScenarioConfig]] = [(0, base)]
+        horizon = self.time.horizon_months
+        # A run of fewer months than the scenario's horizon (`run --steps`) shortens the
+        # horizon without validating again; each period's values are validated over the
+        # months the scenario names, then given the run's horizon back.
+        named = [month_index(self.time.start, e.month) + 1 for e in self.events]
+        named += [month_index(self.time.start, m) + 1 for h in self.hazards for m in (h.start, h.end) if m is not None]
+        named += [month_index(self.time.start, c.start) + 1 for c in self.changes]
+        span = max([horizon, *named])
+        wide = base
+        if span > horizon:
+            wide = base.model_copy(update={"time": base.time.model_copy(update={"horizon_months": span})})
         values: dict[str, object] = {}
         for change in self.changes:
+            offset = month_index(self.time.start, change.start)
             values.update(change.set)
-            periods.append((month_index(self.time.start, change.start), with_overrides(base, values)))
+            period = with_overrides(wide, values)
+            if span > horizon:
+                period = period.model_copy(update={"time": period.time.model_copy(update={"horizon_months": horizon})})
+            periods.append((offset, period))
         return periods

@@ -272,6 +272,8 @@ def _ledger_of(path: Path, data: dict[str, Any], origins: Origins) -> tuple[Path
 
 def _read_layers(path: Path) -> _Layer:
     chain = _read_chain(path)
+    for _, layer_data, layer_origins in chain:  # before merging: a huge list is refused at once
+        _check_sizes(layer_data, layer_origins)
     base_path, data, origins = chain[-1]
     ledger, ledger_origin = _ledger_of(base_path, data, origins)
     for child_path, child, child_origins in reversed(chain[:-1]):
@@ -308,12 +310,23 @@ def _merge_by_id(base: list[Any], top: list[Any], path: PathKey, top_origins: Or
     result = copy.deepcopy(base)
     ids = {item["id"]: i for i, item in enumerate(result) if isinstance(item, dict) and isinstance(item.get("id"), str)}
     what = _MERGE_BY_ID[str(path[0])]
+    # The origins of each item of `top`, found in one pass (shifting them item by item
+    # would read every origin once per item: quadratic in the length of the list).
+    n = len(path)
+    by_item: dict[int, list[tuple[PathKey, Origin]]] = {}
+    for where_key, where in top_origins.by_path.items():
+        if len(where_key) > n and where_key[:n] == path and isinstance(where_key[n], int):
+            by_item.setdefault(where_key[n], []).append((where_key, where))
+
+    def moved(j: int, i: int) -> dict[PathKey, Origin]:
+        return {(*path, i, *where_key[n + 1 :]): where for where_key, where in by_item.get(j, [])}
+
     for j, item in enumerate(top):
         key = item.get("id") if isinstance(item, dict) else None
         if isinstance(key, str) and key in ids:
             i = ids[key]
             shifted = Origins()
-            shifted.by_path = top_origins.shifted((*path, j), (*path, i))
+            shifted.by_path = moved(j, i)
             result[i] = _merge(result[i], item, (*path, i), shifted, origins)
             continue
         if isinstance(key, str) and "type" not in item:
@@ -324,7 +337,7 @@ def _merge_by_id(base: list[Any], top: list[Any], path: PathKey, top_origins: Or
                 (*path, j, "id"),
             )
         result.append(copy.deepcopy(item))
-        origins.by_path.update(top_origins.shifted((*path, j), (*path, len(result) - 1)))
+        origins.by_path.update(moved(j, len(result) - 1))
     return result
 
 

@@ -123,12 +123,19 @@ def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
         raise InputError("is a directory, expected a file", file=shown) from None
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror})", file=shown) from None
-    with os.fdopen(fd, "rb") as handle:
+    # Check the kind before wrapping the descriptor: a folder opens on POSIX, but
+    # `os.fdopen` refuses it with an OSError of its own.
+    try:
         mode = os.fstat(fd).st_mode
+    except OSError as exc:  # pragma: no cover - fstat of an open descriptor
+        os.close(fd)
+        raise InputError(f"cannot read file ({exc.strerror})", file=shown) from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise InputError("is a directory, expected a file", file=shown)
-        if not stat.S_ISREG(mode):
-            raise InputError("is not a regular file (a pipe, socket or device?)", file=shown)
+        raise InputError("is not a regular file (a pipe, socket or device?)", file=shown)
+    with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
