@@ -315,8 +315,9 @@ def _merge_by_id(base: list[Any], top: list[Any], path: PathKey, top_origins: Or
     n = len(path)
     by_item: dict[int, list[tuple[PathKey, Origin]]] = {}
     for where_key, where in top_origins.by_path.items():
-        if len(where_key) > n and where_key[:n] == path and isinstance(where_key[n], int):
-            by_item.setdefault(where_key[n], []).append((where_key, where))
+        index = where_key[n] if len(where_key) > n and where_key[:n] == path else None
+        if isinstance(index, int):
+            by_item.setdefault(index, []).append((where_key, where))
 
     def moved(j: int, i: int) -> dict[PathKey, Origin]:
         return {(*path, i, *where_key[n + 1 :]): where for where_key, where in by_item.get(j, [])}
