@@ -140,6 +140,8 @@ def run(
         "evidence": {
             key: {
                 "source": item.source,
+                "citation": item.citation,
+                "kind": item.kind,
                 "quote": item.quote,
                 "date": item.date,
                 "actors": list(item.actors),
