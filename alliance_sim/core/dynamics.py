@@ -352,10 +352,11 @@ def exit_option(
 ) -> Array:
     """Attractiveness of leaving for a better patron, O_i, in [0, 1].
 
-    O_i = 1 - (1 - kappa d_i) (1 - O0_i) prod_p (1 - min(1, o_ip + f_ip) (1 - c_p))
+    O_i = 1 - (1 - kappa d_i) (1 - O0_i) prod_p (1 - a_ip (1 - c_p)),   a_ip = 1 - (1 - o_ip)(1 - f_ip)
 
     Each patron p (an outside actor) offers member i an option o_ip (baseline, from the
-    scenario) raised by its offers f_ip; only the part of it that is incompatible with
+    scenario) raised by its offers f_ip, the two combined as independent chances (a_ip), so
+    a new offer always adds; only the part of it that is incompatible with
     staying under the hegemon counts as a reason to leave (1 - c_p: the SCO, co-led by
     Moscow, is largely compatible with staying). Departed allies make leaving look more
     attainable (contagion, kappa d_i); O0_i is the alternative not tied to a modelled
@@ -372,7 +373,7 @@ def exit_option(
     Returns:
         O_i, shape (..., m).
     """
-    options = np.minimum(patron_option + offers, 1.0) * (1.0 - compatibility)
+    options = (1.0 - (1.0 - patron_option) * (1.0 - offers)) * (1.0 - compatibility)
     contagious = np.minimum(contagion * departed, 1.0)[..., None]
     base = np.broadcast_to(baseline, np.shape(departed))[..., None]
     return noisy_or(np.concatenate([contagious, base, options], axis=-1))

@@ -32,8 +32,12 @@ from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import with_overrides
 
-OUTCOMES = ("disengaged", "withdrawn")
-"""The outcomes the knock-out table reports: reached disengaged (or worse), reached withdrawn."""
+OUTCOMES = ("disengaged", "withdrawn", "away_at_end")
+"""The outcomes the knock-out table reports, each a probability per member: `disengaged`
+(disengaged or withdrawn at some month of the run), `withdrawn` (withdrawn at some month),
+and `away_at_end` (disengaged or withdrawn in the last month). The first two saturate for a
+member that almost always steps away at some point; the third still moves with how long it
+stays away."""
 
 Z95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
@@ -82,6 +86,7 @@ def outcome_indicators(status: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "disengaged": np.any(status != dyn.MEMBER, axis=0),
         "withdrawn": np.any(status == dyn.WITHDRAWN, axis=0),
+        "away_at_end": status[-1] != dyn.MEMBER,
     }
 
 

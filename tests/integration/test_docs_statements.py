@@ -44,10 +44,10 @@ def test_the_set_example_moves_the_results():
     from alliance_sim.runs.pipeline import run
 
     text = (ROOT / "README.md").read_text()
-    path, value = re.search(r"--set (actors\.russia\.capacity)=([0-9.]+)", text).groups()
+    path, value = re.search(r"--set (model\.shocks\.war_recovery)=([0-9.]+)", text).groups()
     scenario = ROOT / "scenarios" / "csto_2022.yaml"
     base = load(scenario)
-    assert abs(base.config.actors["russia"].capacity - float(value)) > 0.1, "the example sets the calibrated value"
+    assert abs(base.config.model.shocks.war_recovery - float(value)) > 0.01, "the example sets the default value"
     tables = [
         run(load(scenario, overrides), seed=7, replicates=120, engine="ensemble").summary().set_index("member")
         for overrides in ((), (f"{path}={value}",))

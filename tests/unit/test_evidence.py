@@ -106,7 +106,7 @@ def test_west_power_is_the_sum_of_four_cinc_values(values: dict[str, ev.Calibrat
 def test_every_event_of_the_scenario_has_support(ledger: ev.Ledger, scenario: dict[str, Any]) -> None:
     support = ev.event_support(ledger)
     event_ids = [e["id"] for e in scenario["events"]]
-    assert len(event_ids) == 19
+    assert len(event_ids) == 13
     assert [e for e in event_ids if f"events.{e}" not in support] == []
     assert all(len(ids) >= 1 for ids in support.values())
 
@@ -159,9 +159,10 @@ def test_reader_comment_is_only_ever_weak(ledger: ev.Ledger) -> None:
 
 
 def test_outcome_items_carry_no_claims_and_say_why(ledger: ev.Ledger) -> None:
-    outcomes = [item for item in ledger.items if not item.claims]
+    outcomes = [item for item in ledger.items if not item.claims and "outcome" in item.note]
     assert {"different-path", "army-diversified"} <= {item.id for item in outcomes}
-    assert all("outcome" in item.note for item in outcomes)
+    # an item without claims either records an observed outcome or says why it moves nothing
+    assert all(item.note for item in ledger.items if not item.claims)
     text = ev.format_ledger(ledger, actor="armenia")
     assert "different-path" in text and "an observed outcome" in text
 
