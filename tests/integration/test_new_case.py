@@ -135,3 +135,17 @@ def test_evidence_json_carries_sources_and_kinds(cli: CliRunner) -> None:
     assert kinds["lukashenko-rubble"] == "article"
     massis = data["sources"]["002_4c38c914c89148db.txt"]
     assert massis["outlet"] == "[Massis Post]" and "MassisPost" in massis["inferred"]["outlet"]
+
+
+def test_validate_warns_when_a_member_of_a_new_case_starts_above_the_disengage_threshold(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    case = tmp_path / "pact"
+    assert cli.invoke(main, ["new", str(case)]).exit_code == 0
+    scenario = case / "scenario.yaml"
+    scenario.write_text(
+        scenario.read_text() + "\nmodel:\n  status:\n    disengage: -3.0\n    reengage: -4.0\n    rejoin: -5.0\n"
+    )
+    done = cli.invoke(main, ["validate", str(scenario)])
+    assert done.exit_code == 0, done.output
+    assert "above the disengage threshold" in done.stderr
