@@ -23,6 +23,7 @@ def test_tutorial_runs_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "results" / "sweep" / "figures" / "heatmap_armenia_withdrawn.png").is_file()
 
 
+@pytest.mark.slow  # about 14 commands, each a new process (~20 s of CPU); `make test-slow` runs it
 def test_your_own_case_runs_as_written(tmp_path: Path) -> None:
     found = run_page(ROOT / "docs" / "your-own-case.md", tmp_path)
     assert any("alliance-sim new " in step.script for step in found)
