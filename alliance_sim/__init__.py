@@ -29,7 +29,7 @@ def __getattr__(name: str) -> object:
 
         return AllianceModel
     if name == "run":
-        from alliance_sim.runs.pipeline import run
+        from alliance_sim.experiments.driver import run
 
         return run
     if name == "RunResult":

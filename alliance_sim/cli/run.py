@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -22,6 +23,13 @@ from alliance_sim.errors import InputError
     "--steps", type=click.IntRange(1, 600), default=None, help="Months to run (default: the scenario's horizon)."
 )
 @opt.set_option()
+@click.option(
+    "--from",
+    "from_month",
+    metavar="YYYY-MM",
+    default=None,
+    help="Apply the --set overrides from this month on; the months before replay as without them.",
+)
 @opt.out_option("Write the results folder here (it must not exist, unless --overwrite).")
 @click.option(
     "--format",
@@ -43,6 +51,7 @@ def run(
     seed: int,
     steps: int | None,
     overrides: tuple[str, ...],
+    from_month: str | None,
     out: Path | None,
     fmt: str,
     overwrite: bool,
@@ -62,11 +71,12 @@ def run(
       alliance-sim run scenarios/csto_2022.yaml
       alliance-sim run scenarios/csto_2022.yaml -n 500 --seed 7 --out results/baseline --plot
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --json
+      alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --from 2024-01
       alliance-sim run scenarios/csto_2022.yaml -n 2000 --engine ensemble --workers 0
     """
     from alliance_sim.evidence import load_with_provenance as load
 
-    loaded = load(scenario, overrides)
+    loaded = load(scenario, overrides) if from_month is None else from_month_on(load(scenario), overrides, from_month)
     if steps is not None and steps > loaded.config.time.horizon_months:
         raise InputError(
             f"--steps {steps} is beyond the scenario's horizon ({loaded.config.time.horizon_months} months)",
@@ -75,11 +85,18 @@ def run(
         )
     if out is not None:
         opt.check_output_folder(out, overwrite=overwrite)
+        if overwrite and out.exists():
+            from alliance_sim.files import check_replaceable
+
+            check_replaceable(out, "run")  # before running: only a run's results folder is replaced
     elif plot:
         raise InputError("--plot writes into the results folder; add --out DIR", field="plot")
 
+    from alliance_sim.experiments.driver import run as run_scenario
     from alliance_sim.reporting.summary import format_summary, summary_json
-    from alliance_sim.runs.pipeline import run as run_scenario
+
+    for warning in warnings_at_start(loaded.config, steps):
+        click.secho(f"warning: {scenario}: {warning}", fg="yellow", err=True)
 
     bar = _progress(replicates, quiet or as_json)
     try:
@@ -112,6 +129,67 @@ def run(
             )
         else:
             click.echo("\n(no files written; add --out DIR to save the tables)")
+
+
+def warnings_at_start(config: Any, steps: int | None) -> list[str]:
+    """What `validate` warns about the scenario (`start_warnings`), for a run of `steps` months."""
+    from alliance_sim.core.state import start_warnings
+    from alliance_sim.core.world import compile_world
+
+    if steps is not None:
+        config = config.model_copy(update={"time": config.time.model_copy(update={"horizon_months": steps})})
+    return start_warnings(compile_world(config))
+
+
+def from_month_on(loaded: Any, overrides: tuple[str, ...], month: str) -> Any:
+    """The loaded scenario with the `--set` overrides holding from `month` on (a `changes:` entry).
+
+    The new values join the scenario's own `changes`: a change in the same month takes
+    them in, and every later change keeps them (the command line wins over the file).
+
+    Raises:
+        InputError: No overrides, a month outside the run, or a bad override.
+    """
+    from alliance_sim.core.types import month_index, month_label, parse_month
+    from alliance_sim.scenario.loader import Override, parse_override, with_overrides
+
+    if not overrides:
+        raise InputError("--from says when the --set overrides begin; add --set PATH=VALUE", field="from")
+    try:
+        parse_month(month)
+    except ValueError:
+        raise InputError(f"--from {month[:40]!r}: expected a month as YYYY-MM", field="from") from None
+    config = loaded.config
+    start, horizon = config.time.start, config.time.horizon_months
+    offset = month_index(start, month)
+    if not 0 < offset < horizon:
+        raise InputError(
+            f"--from {month} is not inside the run after its first month "
+            f"({month_label(start, 1)} to {month_label(start, horizon - 1)})",
+            file=str(loaded.path),
+            field="time",
+        )
+    pairs = [parse_override(text) for text in overrides]
+    with_overrides(config, [Override(path, value) for path, value in pairs])  # the errors --set gives
+    values = dict(pairs)
+    changes: list[dict[str, Any]] = []
+    placed = False
+    for change in config.changes:
+        at = month_index(start, change.start)
+        if at > offset and not placed:
+            changes.append({"from": month, "set": dict(values)})
+            placed = True
+        if at >= offset:
+            changes.append({"from": change.start, "set": {**change.set, **values}})
+            placed = True
+        else:
+            changes.append({"from": change.start, "set": dict(change.set)})
+    if not placed:
+        changes.append({"from": month, "set": dict(values)})
+    changed = with_overrides(config, [Override("changes", changes, None)])
+    changed.phases()  # every period validates
+    labels = [f"{Override(path, value).label} (from {month})" for path, value in pairs]
+    return dataclasses.replace(loaded, config=changed, overrides=[*loaded.overrides, *labels])
 
 
 def json_default(value: Any) -> Any:

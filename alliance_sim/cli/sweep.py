@@ -72,7 +72,9 @@ def sweep(
     loaded = load_sweep_spec(spec)
     if resume and overwrite:
         raise InputError("--resume and --overwrite exclude each other", field="resume")
-    folder = out or Path("results") / loaded.name
+    from alliance_sim.files import safe_name
+
+    folder = out or Path("results") / safe_name(loaded.name)  # a spec's name never leaves results/
     opt.check_output_folder(folder, overwrite=overwrite, exists_ok=True)
     if dask:
         # A local Dask cluster takes every core unless --workers says otherwise.

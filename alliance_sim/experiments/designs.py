@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alliance_sim.experiments.seeds import design_rng, design_seed
+from alliance_sim.runs.seeds import design_rng, design_seed
 
 if TYPE_CHECKING:
     from alliance_sim.experiments.spec import Parameter, SweepSpec

@@ -1,392 +1,86 @@
-"""`sweep`: run every point and replicate of a design, stream results to disk, resume.
+"""`run` and `sweep`: one driver for both.
 
-The driver (this process) reads the spec, creates or reopens the sweep folder, works out
-which runs are still missing, runs a short *pilot* chunk itself to time a run, then cuts
-the rest into chunks of about `chunk_seconds` each and hands them to an executor. Each
-finished chunk is written as Parquet part files at once (`alliance_sim.experiments.storage`),
-so memory does not grow with the sweep, a crash loses at most the chunks in flight, and
-`resume=True` runs only what is missing.
+A run is a sweep of one design point whose chunks stay in memory (`MemoryStore`); a sweep
+streams its chunks to a folder (`alliance_sim.experiments.storage.SweepStore`). Both go
+through `execute`: it works out the chunks (`alliance_sim.runs.pipeline.plan_chunks`),
+hands them to an executor, and writes each finished chunk to the store at once, so a
+sweep's memory does not grow with its size, a crash loses at most the chunks in flight,
+and `resume=True` runs only what is missing.
 
-A chunk is a list of (design point, replicates). The worker builds the point's scenario
-once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its replicates:
-all at once on the ensemble engine (`run_ensemble`, in blocks of at most `BLOCK`), or one
-`AllianceModel` each on the Mesa engine. Run (i, j) is seeded as `seeds.run_seed` says,
-and the two engines give the same trace for the same seed, so the results are the same
-bit for bit whatever the engine, executor, worker count, chunking, order or resume.
+A sweep's driver runs a short *pilot* chunk itself to time a run, then cuts the rest
+into chunks of about `chunk_seconds` each. Results are the same bit for bit whatever the
+engine, executor, worker count, chunking, order or resume (see
+`alliance_sim.runs.pipeline`).
 
-A run that raises is recorded in the `runs` table with `status: failed` and its error;
-the other runs go on. `retry_failed=True` runs those again.
+Worker processes (`workers > 1`, the default executor of a sweep) start by importing the
+calling script's main module, as Python's `multiprocessing` does: a script that calls
+`run(..., workers=2)` or `sweep(...)` must do it under ``if __name__ == "__main__":``.
+Without it the call fails at once with a message that says so.
 """
 
 from __future__ import annotations
 
-import math
-import platform
+import multiprocessing
+import os
+import shutil
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 import yaml
 
-import alliance_sim
-from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.core.trace import Trace
-from alliance_sim.core.world import compile_world
 from alliance_sim.errors import InputError
-from alliance_sim.experiments.executors import Executor, SerialExecutor, make_executor
-from alliance_sim.experiments.outcomes import alliance_outcomes, member_outcomes, step_labels, timeseries_rows
+from alliance_sim.experiments.executors import Executor, ProcessExecutor, SerialExecutor, make_executor
 from alliance_sim.experiments.results import SweepResult
-from alliance_sim.experiments.seeds import run_seeds
-from alliance_sim.experiments.spec import SweepSpec, TimeseriesSpec, load_sweep_spec
-from alliance_sim.experiments.storage import SweepStore, arrow_table
-from alliance_sim.model import AllianceModel
-from alliance_sim.runs.results import git_commit
+from alliance_sim.experiments.spec import SweepSpec, load_sweep_spec
+from alliance_sim.experiments.storage import SweepStore
+from alliance_sim.files import check_replaceable
+from alliance_sim.runs.pipeline import (
+    BLOCK,
+    ENGINES,
+    RUN_OUTCOMES,
+    MemoryStore,
+    RunContext,
+    Timeseries,
+    plan_chunks,
+    provenance,
+    run_chunk,
+)
+from alliance_sim.runs.results import RunResult
+from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.loader import with_overrides
-
-BLOCK = 1024
-"""Most replicates the ensemble engine runs at once (bounds a worker's memory)."""
+from alliance_sim.scenario.loader import LoadedScenario
 
 PILOT_RUNS = {"ensemble": 256, "mesa": 4}
 """Runs in the pilot chunk that times a run, by engine."""
 
+MAIN_GUARD = (
+    "worker processes re-import the script that starts them, so a script that runs with workers "
+    '(run(..., workers=2), sweep(...)) must put that call under  if __name__ == "__main__":  '
+    "(or use workers=1 / executor=SerialExecutor())"
+)
+"""The message when worker processes cannot start from an unguarded script."""
 
-@dataclass(frozen=True)
-class SweepContext:
-    """What every worker needs, sent once per worker.
-
-    Attributes:
-        base: The base scenario.
-        paths: Dotted paths of the varied parameters.
-        root: Root seed.
-        common: Common random numbers.
-        engine: `mesa` or `ensemble`.
-        replicates: Replicates per point (run id = point * replicates + replicate).
-        outcomes: Outcomes to record.
-        timeseries: Per-month records, or None.
-        block: Most replicates per ensemble call.
-    """
-
-    base: ScenarioConfig
-    paths: tuple[str, ...]
-    root: int
-    common: bool
-    engine: str
-    replicates: int
-    outcomes: tuple[str, ...]
-    timeseries: TimeseriesSpec | None = None
-    block: int = BLOCK
+RUN_MEMORY_LIMIT_GB = 4.0
+"""Default limit of the memory a run may hold (its tables); `ALLIANCE_SIM_RUN_MEMORY_GB` raises it."""
 
 
-Group = tuple[int, tuple[Any, ...], tuple[int, ...]]
-"""(design point, its parameter values, replicate indices)."""
+def _refuse_in_worker_start_up() -> None:
+    """Stop at once when a worker process is importing an unguarded script that runs this."""
+    if getattr(multiprocessing.process.current_process(), "_inheriting", False):
+        # Quietly: the parent sees its workers fail to start and explains (`_explain`).
+        raise SystemExit(1)
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """A unit of work: some replicates of some design points.
-
-    Attributes:
-        groups: (point, values, replicates) triples.
-    """
-
-    groups: tuple[Group, ...]
-
-    @property
-    def runs(self) -> int:
-        """Number of runs in the chunk."""
-        return sum(len(reps) for _, _, reps in self.groups)
-
-
-# --- The worker side -------------------------------------------------------------------
-
-
-def point_config(context: SweepContext, values: Sequence[Any]) -> ScenarioConfig:
-    """The scenario of one design point: the base with the point's values."""
-    if not context.paths:
-        return context.base
-    return with_overrides(context.base, dict(zip(context.paths, values, strict=True)))
-
-
-def run_chunk(context: SweepContext, chunk: Chunk) -> dict[str, pa.Table]:
-    """Run a chunk; returns its tables (`runs`, `outcomes`, `alliance`, maybe `timeseries`).
-
-    The tables come back as Arrow tables with the storage's column types, ready to write
-    (the worker converts them, not the driver). Never raises for a run's own error: a
-    point whose scenario cannot be built, or a run that raises, is recorded as failed
-    with its error text.
-    """
-    tables: dict[str, list[pd.DataFrame]] = {"runs": [], "outcomes": [], "alliance": [], "timeseries": []}
-    for point, values, replicates in chunk.groups:
-        reps = np.asarray(replicates, dtype=np.int64)
-        seeds = run_seeds(context.root, point, replicates, common=context.common)
-        try:
-            config = point_config(context, values)
-            world = compile_world(config)
-            months = step_labels(config)
-        except Exception as exc:  # a bad combination of values: the whole point fails
-            tables["runs"].append(_runs_frame(context, point, reps, seeds, _error_text(exc), 0.0))
-            continue
-        if context.engine == "ensemble":
-            for start in range(0, len(reps), context.block):
-                _run_ensemble_block(
-                    context,
-                    world,
-                    months,
-                    point,
-                    reps[start : start + context.block],
-                    seeds[start : start + context.block],
-                    tables,
-                )
-        else:
-            _run_mesa(context, config, world.members, months, point, reps, seeds, tables)
-    return {name: arrow_table(pd.concat(frames, ignore_index=True)) for name, frames in tables.items() if frames}
-
-
-def _error_text(exc: BaseException) -> str:
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-    return f"{type(exc).__name__}: {exc}{where}"
-
-
-def _runs_frame(
-    context: SweepContext, point: int, reps: np.ndarray, seeds: Sequence[int], error: str, seconds: float
-) -> pd.DataFrame:
-    n = len(reps)
-    return pd.DataFrame(
-        {
-            "run_id": point * context.replicates + reps,
-            "point": np.full(n, point, dtype=np.int64),
-            "replicate": reps.astype(np.int32),
-            "seed": np.asarray(seeds, dtype=np.uint64),
-            "status": np.full(n, "failed" if error else "ok", dtype=object),
-            "error": np.full(n, error, dtype=object),
-            "seconds": np.full(n, seconds, dtype=float),
-            "engine": np.full(n, context.engine, dtype=object),
-        }
-    )
-
-
-def _record(
-    context: SweepContext,
-    trace: Trace,
-    members: Sequence[str],
-    months: np.ndarray,
-    point: int,
-    reps: np.ndarray,
-    tables: dict[str, list[pd.DataFrame]],
-) -> None:
-    run_ids = point * context.replicates + reps
-    points = np.full(len(reps), point, dtype=np.int64)
-    tables["outcomes"].append(member_outcomes(trace, members, months, run_ids, points, reps, context.outcomes))
-    tables["alliance"].append(alliance_outcomes(trace, run_ids, points, reps, context.outcomes))
-    if context.timeseries is not None:
-        ts = context.timeseries
-        tables["timeseries"].append(
-            timeseries_rows(trace, members, months, run_ids, points, reps, ts.stride, ts.quantities)
-        )
-
-
-def _run_ensemble_block(
-    context: SweepContext,
-    world: Any,
-    months: np.ndarray,
-    point: int,
-    reps: np.ndarray,
-    seeds: Sequence[int],
-    tables: dict[str, list[pd.DataFrame]],
-) -> None:
-    started = time.perf_counter()
-    try:
-        trace = run_ensemble(world, list(seeds))
-    except Exception:
-        if len(reps) == 1:
-            raise
-        # Find the runs that fail: run each replicate alone.
-        for k in range(len(reps)):
-            try:
-                _run_ensemble_block(context, world, months, point, reps[k : k + 1], seeds[k : k + 1], tables)
-            except Exception as exc:
-                tables["runs"].append(
-                    _runs_frame(context, point, reps[k : k + 1], seeds[k : k + 1], _error_text(exc), 0.0)
-                )
-        return
-    seconds = (time.perf_counter() - started) / len(reps)
-    _record(context, trace, world.members, months, point, reps, tables)
-    tables["runs"].append(_runs_frame(context, point, reps, seeds, "", seconds))
-
-
-def _run_mesa(
-    context: SweepContext,
-    config: ScenarioConfig,
-    members: Sequence[str],
-    months: np.ndarray,
-    point: int,
-    reps: np.ndarray,
-    seeds: Sequence[int],
-    tables: dict[str, list[pd.DataFrame]],
-) -> None:
-    traces: list[Trace] = []
-    good: list[int] = []
-    for k, seed in enumerate(seeds):
-        started = time.perf_counter()
-        try:
-            model = AllianceModel(config, rng=seed).run()
-        except Exception as exc:
-            tables["runs"].append(_runs_frame(context, point, reps[k : k + 1], [seed], _error_text(exc), 0.0))
-            continue
-        seconds = time.perf_counter() - started
-        traces.append(model.trace)
-        good.append(k)
-        tables["runs"].append(_runs_frame(context, point, reps[k : k + 1], [seed], "", seconds))
-    if traces:
-        stacked = Trace(
-            members={name: np.stack([t.members[name] for t in traces], axis=1) for name in traces[0].members},
-            war_load=np.stack([t.war_load for t in traces], axis=1),
-        )
-        _record(context, stacked, members, months, point, reps[good], tables)
-
-
-# --- The driver side -------------------------------------------------------------------
-
-
-def plan_chunks(
-    todo: np.ndarray,
-    replicates: int,
-    values: Callable[[int], tuple[Any, ...]],
-    chunk_runs: int,
-    workers: int | None = None,
-) -> Iterator[Chunk]:
-    """Cut the runs still to do into chunks of at most `chunk_runs` runs.
-
-    With `workers`, chunks shrink toward the end (guided scheduling): each holds at most
-    the runs not yet handed out divided by twice the workers, so the workers finish at
-    about the same time.
-
-    Args:
-        todo: Run ids to do, sorted.
-        replicates: Replicates per point.
-        values: The parameter values of a point.
-        chunk_runs: Most runs per chunk.
-        workers: Number of workers, for guided chunk sizes (None: fixed size).
-
-    Yields:
-        Chunks, in run-id order; one point's replicates stay together where they fit.
-    """
-    groups: list[Group] = []
-    size = 0
-    left = int(todo.size)
-
-    def target() -> int:
-        if workers is None:
-            return chunk_runs
-        return max(1, min(chunk_runs, math.ceil(left / (2 * workers))))
-
-    limit = target()
-    points = todo // replicates
-    boundaries = np.flatnonzero(np.diff(points)) + 1
-    for block in np.split(todo, boundaries):
-        if block.size == 0:
-            continue
-        point = int(block[0] // replicates)
-        reps = (block - point * replicates).tolist()
-        point_values = values(point)
-        while reps:
-            room = limit - size
-            take, reps = reps[:room], reps[room:]
-            groups.append((point, point_values, tuple(take)))
-            size += len(take)
-            if size >= limit:
-                yield Chunk(tuple(groups))
-                left -= size
-                groups, size = [], 0
-                limit = target()
-    if groups:
-        yield Chunk(tuple(groups))
-
-
-def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str) -> SweepStore:
-    store = SweepStore(out)
-    if out.exists() and not store.exists():
-        if any(out.iterdir()):
-            raise InputError(f"{out} exists and is not a sweep folder; choose another --out", field="out")
-        out.rmdir()
-    if store.exists():
-        if resume:
-            manifest = store.read_manifest()
-            if manifest.get("spec_hash") != spec.hash:
-                raise InputError(
-                    f"{out} holds a sweep of another spec (hash {manifest.get('spec_hash')}, "
-                    f"this spec {spec.hash}); it cannot be resumed with this spec. "
-                    "Use a new --out, or --overwrite to start again",
-                    field="out",
-                )
-            return store
-        if overwrite:
-            store.remove()
-        else:
-            raise InputError(
-                f"{out} already holds a sweep; pass --resume to finish it, or --overwrite to start again",
-                field="out",
-            )
-    design = spec.design
-    manifest = {
-        "kind": "sweep",
-        "format": 1,
-        "package": "alliance-sim",
-        "version": alliance_sim.__version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "spec_hash": spec.hash,
-        "scenario_hash": spec.as_dict()["scenario_hash"],
-        "spec": spec.as_dict(),
-        "design": {
-            "kind": spec.kind,
-            "parameters": spec.paths,
-            "points": spec.points,
-            "replicates": spec.replicates,
-            "runs": spec.runs,
-            "samples": spec.samples,
-            "levels": spec.levels,
-            "seed": spec.seed,
-            "common_random_numbers": spec.common_random_numbers,
-            "problem": design.problem,
-            "description": spec.describe(),
-        },
-        "scenario": spec.base.name,
-        "scenario_files": spec.loaded.files,
-        "calibration": {
-            path: {"value": p.calibrated, "evidence": list(p.evidence), "used": p.used}
-            for path, p in spec.loaded.calibration.items()
-        },
-        "git_commit": git_commit(spec.file.parent if spec.file else None),
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "engine": engine,
-        "state": "created",
-    }
-    spec_text = spec.file.read_text(encoding="utf-8") if spec.file else yaml.safe_dump(spec.as_dict())
-    scenario_text = yaml.safe_dump(spec.base.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-    return SweepStore.create(out, manifest, design.frame, spec_text, scenario_text)
-
-
-def _todo(store: SweepStore, spec: SweepSpec, retry_failed: bool) -> np.ndarray:
-    everything = np.arange(spec.runs, dtype=np.int64)
-    status = store.run_status()
-    if status.empty:
-        return everything
-    keep = status if not retry_failed else status[status["status"] == "ok"]
-    return np.setdiff1d(everything, keep["run_id"].to_numpy(dtype=np.int64), assume_unique=True)
+def _explain() -> InputError:
+    return InputError(f"the worker processes stopped while starting: {MAIN_GUARD}", field="workers")
 
 
 class _Bar:
@@ -411,106 +105,29 @@ class _Bar:
             self.tqdm.close()
 
 
-def sweep(
-    spec: SweepSpec | str | Path,
-    *,
-    executor: Executor | None = None,
-    out: str | Path | None = None,
-    engine: str | None = None,
-    resume: bool = False,
-    retry_failed: bool = False,
-    overwrite: bool = False,
-    progress: bool | Callable[[int], None] = False,
-    chunk_seconds: float = 1.0,
-    chunk_runs: int | None = None,
-) -> SweepResult:
-    """Run a sweep and return its results.
-
-    Args:
-        spec: A `SweepSpec`, or the path of a spec file.
-        executor: Where chunks run (default: local processes on every core, started only
-            if the sweep needs more than one chunk).
-        out: The sweep folder (default: a new temporary folder).
-        engine: `auto`, `mesa` or `ensemble`, over the spec's choice.
-        resume: Continue the sweep in `out`: run only what is missing. Refused when the
-            folder holds another spec (its hash differs).
-        retry_failed: Like `resume`, and also run again the runs that failed.
-        overwrite: Delete a sweep already in `out` and start again.
-        progress: True for a progress bar on stderr, or a callback given the number of
-            runs just finished.
-        chunk_seconds: Target duration of a chunk, from the pilot's timing.
-        chunk_runs: Fixed chunk size instead (runs per chunk).
-
-    Returns:
-        The results (read back from the folder).
-
-    Raises:
-        InputError: A bad spec, an existing folder, a changed spec on resume.
-        KeyboardInterrupt: On Ctrl-C, after the folder is left resumable.
-    """
-    if not isinstance(spec, SweepSpec):
-        spec = load_sweep_spec(spec)
-    chosen = spec.resolved_engine(engine)
-    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"sweep-{spec.name}-")) / "sweep"
-    store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen)
-    context = SweepContext(
-        base=spec.base,
-        paths=tuple(spec.paths),
-        root=spec.seed,
-        common=spec.common_random_numbers,
-        engine=chosen,
-        replicates=spec.replicates,
-        outcomes=spec.outcomes,
-        timeseries=spec.timeseries,
-    )
-    design = spec.design
-    with store.lock():
-        store.clean()
-        todo = _todo(store, spec, retry_failed)
-        started = time.perf_counter()
-        store.update_manifest(state="running")
-        bar = _Bar(len(todo), progress, spec.name)
-        used: list[Executor] = [executor] if executor is not None else []
-        try:
-            _execute(store, context, design.values, todo, spec.replicates, used, bar, chunk_seconds, chunk_runs)
-        except KeyboardInterrupt:
-            store.update_manifest(state="interrupted")
-            raise
-        finally:
-            bar.close()
-            if executor is None:
-                for created in used:
-                    created.close()
-        status = store.run_status()
-        failed = int((status["status"] == "failed").sum())
-        missing = spec.runs - len(status)
-        store.update_manifest(
-            state="complete" if missing == 0 else "incomplete",
-            runs_ok=len(status) - failed,
-            runs_failed=failed,
-            runs_missing=missing,
-            executor=used[0].describe() if used else "serial (1 worker)",
-            engine=chosen,
-            last_seconds=round(time.perf_counter() - started, 3),
-            finished=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-    return SweepResult.load(folder)
-
-
-def _execute(
-    store: SweepStore,
-    context: SweepContext,
+def execute(
+    store: SweepStore | MemoryStore,
+    context: RunContext,
     values: Callable[[int], tuple[Any, ...]],
     todo: np.ndarray,
-    replicates: int,
     used: list[Executor],
     bar: _Bar,
     chunk_seconds: float,
     chunk_runs: int | None,
 ) -> None:
-    """Pilot, then the rest in chunks, on `used[0]` (created and appended when empty)."""
+    """Run `todo` in chunks, writing each finished chunk to `store`.
+
+    Without `chunk_runs`, a pilot chunk runs here first to time a run, and the rest is
+    cut into chunks of about `chunk_seconds`. The executor is `used[0]`; when `used` is
+    empty, one is created (serial when the rest is short, else local processes) and
+    appended, for the caller to close.
+
+    Raises:
+        InputError: Worker processes could not start (see `MAIN_GUARD`).
+    """
     if todo.size == 0:
         return
+    replicates = context.replicates
     chunk = store.next_chunk()
     if chunk_runs is None:
         pilot_size = min(PILOT_RUNS[context.engine], todo.size)
@@ -534,7 +151,389 @@ def _execute(
         if not used:
             used.append(make_executor())
         tasks = plan_chunks(todo, replicates, values, max(1, chunk_runs))
-    for tables in used[0].map_unordered(run_chunk, context, tasks):
-        store.write_chunk(chunk, tables)
-        chunk += 1
-        bar.update(tables["runs"].num_rows)
+    try:
+        for tables in used[0].map_unordered(run_chunk, context, tasks):
+            store.write_chunk(chunk, tables)
+            chunk += 1
+            bar.update(tables["runs"].num_rows)
+    except BrokenProcessPool:
+        raise _explain() from None
+
+
+# --- run -------------------------------------------------------------------------------
+
+
+def run_memory(config: ScenarioConfig, replicates: int) -> float:
+    """Bytes a run's tables take in memory, estimated: per replicate, times replicates.
+
+    Per replicate: the member table (one row per month and member, a key and each traced
+    quantity), the alliance per month, the per-member outcomes, and the trust matrix when
+    the scenario asks; doubled for the copies made while the tables are assembled.
+    """
+    steps = config.time.horizon_months + 1
+    m = len(config.member_ids)
+    per = steps * m * (8 * 14 + 16) + steps * 80 + m * 120
+    if config.outputs.trust_matrix:
+        per += steps * m * (m - 1) * 40
+    return 2.0 * per * replicates
+
+
+def _memory_limit() -> float:
+    text = os.environ.get("ALLIANCE_SIM_RUN_MEMORY_GB")
+    try:
+        return float(text) if text else RUN_MEMORY_LIMIT_GB
+    except ValueError:
+        raise InputError(
+            f"ALLIANCE_SIM_RUN_MEMORY_GB must be a number of gigabytes, got {text!r}", field="replicates"
+        ) from None
+
+
+def run(
+    scenario: ScenarioConfig | LoadedScenario,
+    *,
+    seed: int = 0,
+    replicates: int = 1,
+    steps: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    engine: str = "mesa",
+    workers: int = 1,
+    max_memory_gb: float | None = None,
+) -> RunResult:
+    """Run a scenario for a number of replicates: a sweep of one design point, kept in memory.
+
+    Replicate j is seeded with ``SeedSequence(seed, spawn_key=(0, j))`` (see
+    `alliance_sim.runs.seeds`), so the same seed gives the same tables bit for bit
+    whatever the engine and the number of workers, and any replicate can be run again
+    alone with ``AllianceModel(config, rng=<its seed in manifest["replicate_seeds"]>)``.
+
+    Args:
+        scenario: A validated scenario, or a `LoadedScenario` (which adds provenance).
+        seed: Root seed.
+        replicates: Number of replicates (>= 1).
+        steps: Months to run (default: the scenario's horizon; at most the horizon).
+        progress: Optional callback with the number of replicates just finished.
+        engine: `mesa` (with the event log) or `ensemble` (same tables, no event log).
+        workers: Worker processes (1 runs in this process). From a script, call `run`
+            with workers under ``if __name__ == "__main__":``.
+        max_memory_gb: Refuse a run whose tables would take more memory than this
+            (default: `RUN_MEMORY_LIMIT_GB`, or the `ALLIANCE_SIM_RUN_MEMORY_GB`
+            environment variable).
+
+    Returns:
+        The tables and manifest.
+
+    Raises:
+        ValueError: Bad arguments.
+        InputError: The run would need more memory than allowed (the message gives the
+            estimate and how to raise the limit), or worker processes cannot start.
+        RuntimeError: A replicate failed (the message gives its error).
+    """
+    _refuse_in_worker_start_up()
+    loaded = scenario if isinstance(scenario, LoadedScenario) else LoadedScenario(config=scenario)
+    config = loaded.config
+    if steps is not None:
+        if not 1 <= steps <= config.time.horizon_months:
+            raise ValueError(f"steps must be between 1 and the horizon ({config.time.horizon_months})")
+        config = config.model_copy(update={"time": config.time.model_copy(update={"horizon_months": steps})})
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    limit = max_memory_gb if max_memory_gb is not None else _memory_limit()
+    need = run_memory(config, replicates)
+    if need > limit * 1e9:
+        raise InputError(
+            f"{replicates:,} replicates would hold about {need / 1e9:,.1f} GB in memory "
+            f"({need / replicates / 1e6:.2f} MB per replicate), above the limit of {limit:g} GB. "
+            "Use fewer replicates, or a sweep (alliance-sim sweep streams results to disk), or raise the "
+            "limit with the environment variable ALLIANCE_SIM_RUN_MEMORY_GB",
+            field="replicates",
+        )
+    context = RunContext(
+        base=config,
+        paths=(),
+        root=seed,
+        common=False,
+        engine=engine,
+        replicates=replicates,
+        outcomes=RUN_OUTCOMES,
+        timeseries=Timeseries(),
+        detail=True,
+    )
+    store = MemoryStore()
+    if workers > 1 and replicates > 1:
+        executor: Executor = ProcessExecutor(min(workers, replicates))
+        size = max(1, -(-replicates // (4 * workers)))
+    else:
+        executor = SerialExecutor()
+        # Mesa: about ten chunks (progress stays live; tables are built per chunk, not per replicate)
+        size = min(50, max(1, replicates // 10)) if engine == "mesa" else BLOCK
+    size = min(size, BLOCK)
+    started = time.perf_counter()
+    with executor:
+        execute(
+            store,
+            context,
+            lambda point: (),
+            np.arange(replicates, dtype=np.int64),
+            [executor],
+            _Bar(replicates, progress or False, config.name),
+            1.0,
+            size,
+        )
+    elapsed = time.perf_counter() - started
+    return _run_result(store, loaded, config, seed, replicates, engine, workers, elapsed)
+
+
+def _run_result(
+    store: MemoryStore,
+    loaded: LoadedScenario,
+    config: ScenarioConfig,
+    seed: int,
+    replicates: int,
+    engine: str,
+    workers: int,
+    elapsed: float,
+) -> RunResult:
+    from alliance_sim.runs.tables import ANSWER_COLUMNS, EVENT_COLUMNS, to_arrow, to_pandas
+
+    status = store.read("runs")
+    assert status is not None
+    failed = status[status["status"] == "failed"]
+    if not failed.empty:
+        first = failed.iloc[0]
+        raise RuntimeError(f"replicate {first['replicate']} failed: {first['error']}")
+    keys = ["run_id", "point"]
+    outcomes = store.read("outcomes")
+    assert outcomes is not None
+    seeds = status[["replicate", "seed"]]
+    runs = outcomes.drop(columns=keys).merge(seeds, on="replicate", how="left", validate="many_to_one")
+    runs = runs[["replicate", "seed", *[c for c in runs.columns if c not in ("replicate", "seed")]]]
+    members = store.read("timeseries")
+    alliance = store.read("alliance_monthly")
+    assert members is not None and alliance is not None
+    trust = store.read("trust")
+    events = store.read("events")
+    answers = store.read("answers")
+    if events is None:
+        events = to_pandas(to_arrow(_empty(EVENT_COLUMNS), "events"))
+    if answers is None:
+        answers = to_pandas(to_arrow(_empty(ANSWER_COLUMNS), "answers"))
+    manifest = {
+        "kind": "run",
+        **provenance(loaded, config, engine),
+        "workers": workers,
+        "seed": seed,
+        "replicates": replicates,
+        "steps": config.time.horizon_months,
+        "start": config.time.start,
+        "replicate_seeds": [str(s) for s in run_seeds(seed, 0, range(replicates))],
+        "run_seconds": round(elapsed, 3),
+    }
+    return RunResult(
+        members=members.drop(columns=keys),
+        alliance=alliance.drop(columns=keys),
+        events=events.drop(columns=keys, errors="ignore")[EVENT_COLUMNS],
+        answers=answers.drop(columns=keys, errors="ignore")[ANSWER_COLUMNS],
+        runs=runs,
+        manifest=manifest,
+        scenario=config.model_dump(mode="json"),
+        trust=trust.drop(columns=keys) if trust is not None else None,
+    )
+
+
+def _empty(columns: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+# --- sweep -----------------------------------------------------------------------------
+
+
+def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str) -> SweepStore:
+    """Open the sweep in `out` (resume), replace it (overwrite) or create it; the caller holds the lock."""
+    store = SweepStore(out)
+    if out.exists() and not store.exists():
+        if not out.is_dir():
+            raise InputError(f"{out} is a file; choose another --out", field="out")
+        if any(out.iterdir()):
+            raise InputError(f"{out} exists and is not a sweep folder; choose another --out", field="out")
+        out.rmdir()
+    if store.exists():
+        if resume:
+            manifest = store.read_manifest()
+            if manifest.get("spec_hash") != spec.hash:
+                raise InputError(
+                    f"{out} holds a sweep of another spec (hash {manifest.get('spec_hash')}, "
+                    f"this spec {spec.hash}); it cannot be resumed with this spec. "
+                    "Use a new --out, or --overwrite to start again",
+                    field="out",
+                )
+            return store
+        if overwrite:
+            check_replaceable(out, "sweep")
+            store.remove()
+        else:
+            raise InputError(
+                f"{out} already holds a sweep; pass --resume to finish it, or --overwrite to start again",
+                field="out",
+            )
+    design = spec.design
+    manifest = {
+        "kind": "sweep",
+        "format": 2,
+        **provenance(spec.loaded, spec.base, engine),
+        "spec_hash": spec.hash,
+        "spec": spec.as_dict(),
+        "design": {
+            "kind": spec.kind,
+            "parameters": spec.paths,
+            "points": spec.points,
+            "replicates": spec.replicates,
+            "runs": spec.runs,
+            "samples": spec.samples,
+            "levels": spec.levels,
+            "seed": spec.seed,
+            "common_random_numbers": spec.common_random_numbers,
+            "problem": design.problem,
+            "description": spec.describe(),
+        },
+        "state": "created",
+    }
+    spec_text = spec.file.read_text(encoding="utf-8") if spec.file else yaml.safe_dump(spec.as_dict())
+    scenario_text = yaml.safe_dump(spec.base.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    return SweepStore.create(out, manifest, design.frame, spec_text, scenario_text)
+
+
+def _todo(store: SweepStore, spec: SweepSpec, retry_failed: bool) -> np.ndarray:
+    everything = np.arange(spec.runs, dtype=np.int64)
+    status = store.run_status()
+    if status.empty:
+        return everything
+    keep = status if not retry_failed else status[status["status"] == "ok"]
+    return np.setdiff1d(everything, keep["run_id"].to_numpy(dtype=np.int64), assume_unique=True)
+
+
+def _counts(store: SweepStore, spec: SweepSpec) -> dict[str, int]:
+    status = store.run_status()
+    failed = int((status["status"] == "failed").sum())
+    return {"runs_ok": len(status) - failed, "runs_failed": failed, "runs_missing": spec.runs - len(status)}
+
+
+def sweep(
+    spec: SweepSpec | str | Path,
+    *,
+    executor: Executor | None = None,
+    out: str | Path | None = None,
+    engine: str | None = None,
+    resume: bool = False,
+    retry_failed: bool = False,
+    overwrite: bool = False,
+    progress: bool | Callable[[int], None] = False,
+    chunk_seconds: float = 1.0,
+    chunk_runs: int | None = None,
+) -> SweepResult:
+    """Run a sweep and return its results.
+
+    Args:
+        spec: A `SweepSpec`, or the path of a spec file.
+        executor: Where chunks run (default: local processes on every core, started only
+            if the sweep needs more than one chunk). From a script, call `sweep` under
+            ``if __name__ == "__main__":``.
+        out: The sweep folder (default: a new temporary folder, deleted when the result
+            is no longer used or the interpreter exits).
+        engine: `auto`, `mesa` or `ensemble`, over the spec's choice.
+        resume: Continue the sweep in `out`: run only what is missing. Refused when the
+            folder holds another spec (its hash differs).
+        retry_failed: Like `resume`, and also run again the runs that failed.
+        overwrite: Replace a sweep already in `out` (only a folder this tool marked as a
+            sweep; refused while another process writes to it).
+        progress: True for a progress bar on stderr, or a callback given the number of
+            runs just finished.
+        chunk_seconds: Target duration of a chunk, from the pilot's timing.
+        chunk_runs: Fixed chunk size instead (runs per chunk).
+
+    Returns:
+        The results (read back from the folder).
+
+    Raises:
+        InputError: A bad spec, an existing folder, a changed spec on resume, another
+            writer, or worker processes that cannot start.
+        KeyboardInterrupt: On Ctrl-C, after the folder is left resumable.
+    """
+    _refuse_in_worker_start_up()
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep_spec(spec)
+    chosen = spec.resolved_engine(engine)
+    temporary = None
+    if out is None:
+        temporary = Path(tempfile.mkdtemp(prefix="sweep-"))
+        folder = temporary / "sweep"
+    else:
+        folder = Path(out)
+    try:
+        _sweep(spec, folder, chosen, executor, resume, retry_failed, overwrite, progress, chunk_seconds, chunk_runs)
+        result = SweepResult.load(folder)
+    except BaseException:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if temporary is not None:
+        weakref.finalize(result, shutil.rmtree, str(temporary), True)
+    return result
+
+
+def _sweep(
+    spec: SweepSpec,
+    folder: Path,
+    chosen: str,
+    executor: Executor | None,
+    resume: bool,
+    retry_failed: bool,
+    overwrite: bool,
+    progress: bool | Callable[[int], None],
+    chunk_seconds: float,
+    chunk_runs: int | None,
+) -> None:
+    timeseries = spec.timeseries
+    context = RunContext(
+        base=spec.base,
+        paths=tuple(spec.paths),
+        root=spec.seed,
+        common=spec.common_random_numbers,
+        engine=chosen,
+        replicates=spec.replicates,
+        outcomes=spec.outcomes,
+        timeseries=Timeseries(timeseries.stride, timeseries.quantities) if timeseries is not None else None,
+    )
+    with SweepStore(folder).lock():
+        store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen)
+        store.clean()
+        store.verify()
+        todo = _todo(store, spec, retry_failed)
+        started = time.perf_counter()
+        store.update_manifest(state="running")
+        bar = _Bar(len(todo), progress, spec.name)
+        used: list[Executor] = [executor] if executor is not None else []
+        try:
+            execute(store, context, spec.design.values, todo, used, bar, chunk_seconds, chunk_runs)
+        except BaseException:
+            store.update_manifest(state="interrupted", **_counts(store, spec))
+            raise
+        finally:
+            bar.close()
+            if executor is None:
+                for created in used:
+                    created.close()
+        counts = _counts(store, spec)
+        store.update_manifest(
+            state="complete" if counts["runs_missing"] == 0 else "incomplete",
+            **counts,
+            executor=used[0].describe() if used else "serial (1 worker)",
+            engine=chosen,
+            last_seconds=round(time.perf_counter() - started, 3),
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        )

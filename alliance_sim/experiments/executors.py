@@ -236,6 +236,7 @@ class DaskExecutor(Executor):
                 "Dask is not installed; install the extra: pip install 'alliance-sim[dask]'", field="dask"
             ) from None
         self.address = address
+        self.processes = processes
         self.in_flight = max(1, in_flight)
         self._cluster = None
         if address == "local":
@@ -258,8 +259,12 @@ class DaskExecutor(Executor):
 
     def describe(self) -> str:
         """One line for the terminal and the manifest."""
-        where = "local cluster" if self._cluster is not None else self.address
-        return f"dask {where} ({self.workers} worker thread{'s' if self.workers != 1 else ''})"
+        plural = "s" if self.workers != 1 else ""
+        if self._cluster is not None:
+            if self.processes:
+                return f"dask local cluster ({self.workers} worker process{'es' if self.workers != 1 else ''})"
+            return f"dask local cluster ({self.workers} worker thread{plural} in this process)"
+        return f"dask {self.address} ({self.workers} worker thread{plural})"
 
     def map_unordered(self, fn: TaskFn, context: Any, tasks: Iterable[Any]) -> Iterator[Any]:
         """Run the tasks on the cluster; the context is scattered to every worker once."""

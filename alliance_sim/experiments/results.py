@@ -5,7 +5,7 @@ Tables (pandas DataFrames), read from the folder when first used:
 - `design`: `point` and one column per varied parameter (dotted path).
 - `runs`: one row per run: `run_id`, `point`, `replicate`, `seed`, `status` (`ok` or
   `failed`), `error`, `seconds`, `engine`, and the point's parameter values.
-- `outcomes`: one row per run and member (see `alliance_sim.experiments.outcomes`).
+- `outcomes`: one row per run and member (see `alliance_sim.runs.tables`).
 - `alliance`: one row per run.
 - `timeseries`: one row per run, kept step and member (empty unless the spec asks).
 
@@ -17,6 +17,7 @@ with intervals and the replicate noise floor).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,8 +28,9 @@ import pandas as pd
 
 from alliance_sim.errors import InputError
 from alliance_sim.experiments.storage import SweepStore
+from alliance_sim.files import atomic_write
 from alliance_sim.runs.statistics import (
-    defection_probabilities,
+    defection_table,
     kaplan_meier,
     morris_indices,
     replicate_noise,
@@ -60,12 +62,19 @@ class SweepResult:
         """Open a sweep folder (complete or not).
 
         Raises:
-            InputError: The folder is missing or is not a sweep folder.
+            InputError: The folder is missing, is not a sweep folder, or is damaged (a
+                manifest that is not JSON or lacks keys, a part file that cannot be read or
+                has no rows, a stray file among the parts); the message names the file.
         """
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError("no such folder", file=str(folder))
-        return cls(folder, SweepStore(folder).read_manifest())
+        store = SweepStore(folder)
+        manifest = store.read_manifest()
+        store.check()
+        result = cls(folder, manifest)
+        result.design  # noqa: B018 - read now, so a damaged design is reported at once
+        return result
 
     # --- what the sweep is ---
 
@@ -110,7 +119,7 @@ class SweepResult:
     def runs(self) -> pd.DataFrame:
         """One row per run (its latest attempt), with the point's parameter values."""
         if "runs" not in self._cache:
-            runs = self.store.read("runs").drop(columns="chunk", errors="ignore")
+            runs = self.store.read("runs")
             self._cache["runs"] = runs.merge(self.design, on="point", how="left") if not runs.empty else runs
         return self._cache["runs"]
 
@@ -131,7 +140,7 @@ class SweepResult:
 
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
-            self._cache[name] = self.store.read(name).drop(columns="chunk", errors="ignore")
+            self._cache[name] = self.store.read(name)
         return self._cache[name]
 
     def failed(self) -> pd.DataFrame:
@@ -170,7 +179,7 @@ class SweepResult:
                 file=str(self.folder),
             )
         if "probabilities" not in self._cache:
-            table = defection_probabilities(outcomes, self.members)
+            table = defection_table(outcomes, self.members)
             self._cache["probabilities"] = self.design.merge(table, on="point", how="right")
         return self._cache["probabilities"].copy()
 
@@ -279,6 +288,10 @@ class SweepResult:
             tables["failed_runs"] = failed
         for name, frame in tables.items():
             path = target / f"{name}.csv"
-            frame.to_csv(path, index=False)
+            atomic_write(path, functools.partial(_write_csv, frame))
             written[name] = path
         return written
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)

@@ -88,8 +88,11 @@ def _ledger_candidates(result: Any, ledger: Path | None, folder: Path | None) ->
     candidates = []
     if ledger is not None:
         return [Path(ledger)]
-    if manifest.get("ledger"):
-        recorded = Path(str(manifest["ledger"]))
+    entry = manifest.get("ledger")
+    if isinstance(entry, dict):  # {"path": relative to the scenario file, "sha256": ...}
+        entry = entry.get("path")
+    if entry:
+        recorded = Path(str(entry))
         candidates.append(recorded)
         scenario_file = manifest.get("scenario_file")
         if scenario_file and not recorded.is_absolute():
@@ -469,8 +472,6 @@ def write_report(
     """
     path = Path(path)
     text = build_report(result, ledger=ledger, folder=folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from alliance_sim.files import write_text
+
+    return write_text(path, text)

@@ -25,10 +25,10 @@ from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.mechanisms import MECHANISMS, Mechanism
 from alliance_sim.core.phases import VALUE_TERMS
-from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.core.types import month_label
 from alliance_sim.core.world import World, compile_timeline
 from alliance_sim.errors import InputError
+from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import with_overrides
 
@@ -217,7 +217,8 @@ def explain(
 
     Args:
         config: The scenario.
-        seed: Root seed of the replicates (the same seeds in every arm).
+        seed: Root seed of the replicates (the same seeds in every arm, and those of
+            `run(config, seed=seed)`).
         replicates: Replicates per arm.
         mechanisms: The mechanisms to knock out (all by default).
         events: Also remove each scripted event in turn.
@@ -230,7 +231,7 @@ def explain(
     """
     if replicates < 2:
         raise InputError("explain needs at least 2 replicates (for intervals)", field="replicates")
-    seeds = replicate_seeds(seed, replicates)
+    seeds = run_seeds(seed, 0, range(replicates))  # the seeds of run(config, seed=seed)
     return Explanation(
         decomposition=decompose(config, seeds),
         knockouts=knockouts(config, seeds, mechanisms, events),

@@ -1,118 +1,436 @@
-"""`run`: one scenario, many replicates, one `RunResult`.
+"""The one pipeline of runs and sweeps: chunks of runs in, typed tables out.
 
-Replicate r is seeded with child r of `numpy.random.SeedSequence(seed)` (turned into a
-64-bit integer, see `alliance_sim.core.randomness.seed_to_int`), so the same seed gives the same
-tables bit for bit, and any one replicate can be re-run alone with
-`AllianceModel(config, rng=<its seed from runs.seed>)`.
+A *run* (`alliance_sim.run`) is a sweep of one design point: both cut their runs into
+chunks (`plan_chunks`), run each chunk with `run_chunk` (in this process or in a worker,
+through an executor of `alliance_sim.experiments.executors`) and hand the chunk's
+Arrow tables to a store: the sweep folder (`alliance_sim.experiments.storage.SweepStore`)
+or, for a run, a `MemoryStore`.
 
-Replicates run in chunks through the executors of sweeps
-(`alliance_sim.experiments.executors`): in this process with one worker, in local worker
-processes with more. The tables do not depend on the number of workers. The Mesa engine
-(the default) narrates events into the event log; the ensemble engine runs a chunk's
-replicates at once and gives the same trajectories, but no event log.
+A chunk is a list of (design point, replicates). The worker builds the point's scenario
+once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its
+replicates: all at once on the ensemble engine (`run_ensemble`, in blocks of at most
+`BLOCK`), or one `AllianceModel` each on the Mesa engine. Run (i, j) is seeded as
+`alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace for the
+same seed, so the results are the same bit for bit whatever the engine, executor, worker
+count, chunking, order or resume.
+
+A run that raises is recorded in the `runs` table with `status: failed` and its error;
+the other runs go on.
+
+What a chunk records (`RunContext`): always the `runs` table and the `outcomes` named;
+a sweep adds the alliance outcomes and, when asked, time series; a run's full record
+(`detail=True`) adds every traced quantity for every month, the alliance per month, the
+trust matrix (when the scenario asks) and the Mesa engine's event log with its answers
+(see `alliance_sim.runs.tables`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import os
 import platform
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-import alliance_sim
-from alliance_sim.core.randomness import replicate_seeds
-from alliance_sim.core.trace import Trace
-from alliance_sim.model import AllianceModel
-from alliance_sim.runs.results import RunResult, alliance_table, git_commit, member_table, run_table, trust_table
+from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.trace import TRACED, Trace
+from alliance_sim.core.world import compile_world
+from alliance_sim.runs import tables as tb
+from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig, month_label
-from alliance_sim.scenario.loader import LoadedScenario, config_hash
+from alliance_sim.scenario.loader import LoadedScenario, config_hash, with_overrides
 
 ENGINES = ("mesa", "ensemble")
-"""Engines `run` can use."""
+"""Engines a run can use."""
 
-EVENT_COLUMNS = [
-    "replicate",
-    "step",
-    "month",
-    "event",
-    "kind",
-    "target",
-    "source",
-    "severity",
-    "requester",
-    "answer",
-    "votes",
-    "note",
-]
-"""Columns of the event log."""
+BLOCK = 1024
+"""Most replicates the ensemble engine runs at once (bounds a worker's memory)."""
 
-Progress = Callable[[int], None]
-"""Called with the number of replicates just finished."""
+RUN_OUTCOMES = ("status", "disengaged", "withdrawn", "min_trust_in_hegemon")
+"""Outcomes a run records per replicate and member (its `runs` table)."""
 
 
-def step_months(config: ScenarioConfig) -> list[str]:
-    """Label of each recorded step: step s is the end of month s - 1 (step 0: the month before)."""
-    return [month_label(config.time.start, s - 1) for s in range(config.time.horizon_months + 1)]
+@dataclass(frozen=True)
+class Timeseries:
+    """Which months and quantities to keep per run.
+
+    Attributes:
+        stride: Keep every `stride`-th step (and the last).
+        quantities: Traced quantities to keep.
+    """
+
+    stride: int = 1
+    quantities: tuple[str, ...] = TRACED
 
 
-def run(
-    scenario: ScenarioConfig | LoadedScenario,
-    *,
-    seed: int = 0,
-    replicates: int = 1,
-    steps: int | None = None,
-    progress: Progress | None = None,
-    engine: str = "mesa",
-    workers: int = 1,
-) -> RunResult:
-    """Run a scenario for a number of replicates.
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs, sent once per worker.
+
+    Attributes:
+        base: The base scenario.
+        paths: Dotted paths of the varied parameters (none for a run).
+        root: Root seed.
+        common: Common random numbers.
+        engine: `mesa` or `ensemble`.
+        replicates: Replicates per point (run id = point * replicates + replicate).
+        outcomes: Outcomes to record.
+        timeseries: Per-month records, or None.
+        detail: A run's full record: the alliance per month, the trust matrix and the
+            event log, instead of the alliance outcomes.
+        block: Most replicates per ensemble call.
+    """
+
+    base: ScenarioConfig
+    paths: tuple[str, ...]
+    root: int
+    common: bool
+    engine: str
+    replicates: int
+    outcomes: tuple[str, ...]
+    timeseries: Timeseries | None = None
+    detail: bool = False
+    block: int = BLOCK
+
+
+SweepContext = RunContext
+"""The context of a sweep (the same as a run's)."""
+
+Group = tuple[int, tuple[Any, ...], tuple[int, ...]]
+"""(design point, its parameter values, replicate indices)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A unit of work: some replicates of some design points.
+
+    Attributes:
+        groups: (point, values, replicates) triples.
+    """
+
+    groups: tuple[Group, ...]
+
+    @property
+    def runs(self) -> int:
+        """Number of runs in the chunk."""
+        return sum(len(reps) for _, _, reps in self.groups)
+
+
+def step_labels(config: ScenarioConfig) -> np.ndarray:
+    """Month label of each recorded step: step s is the end of month s - 1 (step 0: the month before)."""
+    start = config.time.start
+    return np.array([month_label(start, s - 1) for s in range(config.time.horizon_months + 1)])
+
+
+# --- The worker side -------------------------------------------------------------------
+
+
+def point_config(context: RunContext, values: Sequence[Any]) -> ScenarioConfig:
+    """The scenario of one design point: the base with the point's values."""
+    if not context.paths:
+        return context.base
+    return with_overrides(context.base, dict(zip(context.paths, values, strict=True)))
+
+
+def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
+    """Run a chunk; returns its tables, as Arrow tables with their declared schemas.
+
+    The task function executors run (module level, so worker processes can import it).
+    Never raises for a run's own error: a point whose scenario cannot be built, or a run
+    that raises, is recorded as failed with its error text.
+    """
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for point, values, replicates in chunk.groups:
+        reps = np.asarray(replicates, dtype=np.int64)
+        seeds = run_seeds(context.root, point, replicates, common=context.common)
+        try:
+            config = point_config(context, values)
+            world = compile_world(config)
+            months = step_labels(config)
+        except Exception as exc:  # a bad combination of values: the whole point fails
+            _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
+            continue
+        if context.engine == "ensemble":
+            for start in range(0, len(reps), context.block):
+                _run_ensemble_block(
+                    context,
+                    world,
+                    months,
+                    point,
+                    reps[start : start + context.block],
+                    seeds[start : start + context.block],
+                    tables,
+                )
+        else:
+            _run_mesa(context, config, world.members, months, point, reps, seeds, tables)
+    return {name: tb.to_arrow(pd.concat(frames, ignore_index=True), name) for name, frames in tables.items()}
+
+
+def _add(tables: dict[str, list[pd.DataFrame]], name: str, frame: pd.DataFrame) -> None:
+    tables.setdefault(name, []).append(frame)
+
+
+def error_text(exc: BaseException) -> str:
+    """One line: the exception's type, message and where it was raised."""
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _runs_frame(
+    context: RunContext, point: int, reps: np.ndarray, seeds: Sequence[int], error: str, seconds: float
+) -> pd.DataFrame:
+    n = len(reps)
+    return pd.DataFrame(
+        {
+            "run_id": point * context.replicates + reps,
+            "point": np.full(n, point, dtype=np.int64),
+            "replicate": reps.astype(np.int32),
+            "seed": np.asarray(seeds, dtype=np.uint64),
+            "status": np.full(n, "failed" if error else "ok", dtype=object),
+            "error": np.full(n, error, dtype=object),
+            "seconds": np.full(n, seconds, dtype=float),
+            "engine": np.full(n, context.engine, dtype=object),
+        }
+    )
+
+
+def _record(
+    context: RunContext,
+    trace: Trace,
+    members: Sequence[str],
+    months: np.ndarray,
+    point: int,
+    reps: np.ndarray,
+    tables: dict[str, list[pd.DataFrame]],
+) -> None:
+    run_ids = point * context.replicates + reps
+    points = np.full(len(reps), point, dtype=np.int64)
+    _add(tables, "outcomes", tb.member_outcomes(trace, members, months, run_ids, points, reps, context.outcomes))
+    if context.detail:
+        _add(tables, "alliance_monthly", tb.alliance_monthly(trace, months, run_ids, points, reps))
+        if trace.trust is not None:
+            _add(tables, "trust", tb.trust_rows(trace.trust, members, months, run_ids, points, reps))
+    else:
+        _add(tables, "alliance", tb.alliance_outcomes(trace, run_ids, points, reps, context.outcomes))
+    if context.timeseries is not None:
+        ts = context.timeseries
+        _add(
+            tables,
+            "timeseries",
+            tb.timeseries_rows(trace, members, months, run_ids, points, reps, ts.stride, ts.quantities),
+        )
+
+
+def _run_ensemble_block(
+    context: RunContext,
+    world: Any,
+    months: np.ndarray,
+    point: int,
+    reps: np.ndarray,
+    seeds: Sequence[int],
+    tables: dict[str, list[pd.DataFrame]],
+) -> None:
+    started = time.perf_counter()
+    try:
+        trace = run_ensemble(world, list(seeds))
+    except Exception:
+        if len(reps) == 1:
+            raise
+        # Find the runs that fail: run each replicate alone.
+        for k in range(len(reps)):
+            try:
+                _run_ensemble_block(context, world, months, point, reps[k : k + 1], seeds[k : k + 1], tables)
+            except Exception as exc:
+                _add(tables, "runs", _runs_frame(context, point, reps[k : k + 1], seeds[k : k + 1], error_text(exc), 0))
+        return
+    seconds = (time.perf_counter() - started) / len(reps)
+    _record(context, trace, world.members, months, point, reps, tables)
+    _add(tables, "runs", _runs_frame(context, point, reps, seeds, "", seconds))
+
+
+def _run_mesa(
+    context: RunContext,
+    config: ScenarioConfig,
+    members: Sequence[str],
+    months: np.ndarray,
+    point: int,
+    reps: np.ndarray,
+    seeds: Sequence[int],
+    tables: dict[str, list[pd.DataFrame]],
+) -> None:
+    from alliance_sim.model import AllianceModel  # the Mesa face, only on this engine
+
+    traces: list[Trace] = []
+    good: list[int] = []
+    errors: list[str] = []
+    seconds: list[float] = []
+    logs: list[tuple[int, int, int, list[dict[str, Any]]]] = []
+    for k, seed in enumerate(seeds):
+        started = time.perf_counter()
+        try:
+            model = AllianceModel(config, rng=seed).run()
+        except Exception as exc:
+            errors.append(error_text(exc))
+            seconds.append(0.0)
+            continue
+        seconds.append(time.perf_counter() - started)
+        errors.append("")
+        traces.append(model.trace)
+        good.append(k)
+        if context.detail:
+            r = int(reps[k])
+            logs.append((point * context.replicates + r, point, r, model.event_log))
+    runs = _runs_frame(context, point, reps, seeds, "", 0.0)
+    runs["status"] = np.where(np.asarray(errors) == "", "ok", "failed").astype(object)
+    runs["error"] = np.asarray(errors, dtype=object)
+    runs["seconds"] = np.asarray(seconds, dtype=float)
+    _add(tables, "runs", runs)
+    if logs:
+        events, answers = tb.event_rows(logs)
+        _add(tables, "events", events)
+        _add(tables, "answers", answers)
+    if traces:
+        stacked = Trace(
+            members={name: np.stack([t.members[name] for t in traces], axis=1) for name in traces[0].members},
+            war_load=np.stack([t.war_load for t in traces], axis=1),
+            trust=np.stack([t.trust for t in traces if t.trust is not None], axis=1)
+            if traces[0].trust is not None
+            else None,
+        )
+        _record(context, stacked, members, months, point, reps[good], tables)
+
+
+# --- The driver side -------------------------------------------------------------------
+
+
+def plan_chunks(
+    todo: np.ndarray,
+    replicates: int,
+    values: Callable[[int], tuple[Any, ...]],
+    chunk_runs: int,
+    workers: int | None = None,
+) -> Iterator[Chunk]:
+    """Cut the runs still to do into chunks of at most `chunk_runs` runs.
+
+    With `workers`, chunks shrink toward the end (guided scheduling): each holds at most
+    the runs not yet handed out divided by twice the workers, so the workers finish at
+    about the same time.
 
     Args:
-        scenario: A validated scenario, or a `LoadedScenario` (which adds provenance).
-        seed: Root seed.
-        replicates: Number of replicates (>= 1).
-        steps: Months to run (default: the scenario's horizon; at most the horizon).
-        progress: Optional callback with the number of replicates just finished.
-        engine: `mesa` (with the event log) or `ensemble` (same tables, no event log).
-        workers: Worker processes (1 runs in this process).
+        todo: Run ids to do, sorted.
+        replicates: Replicates per point.
+        values: The parameter values of a point.
+        chunk_runs: Most runs per chunk.
+        workers: Number of workers, for guided chunk sizes (None: fixed size).
 
-    Returns:
-        The tables and manifest.
+    Yields:
+        Chunks, in run-id order; one point's replicates stay together where they fit.
     """
-    loaded = scenario if isinstance(scenario, LoadedScenario) else LoadedScenario(config=scenario)
-    config = loaded.config
-    if steps is not None:
-        if not 1 <= steps <= config.time.horizon_months:
-            raise ValueError(f"steps must be between 1 and the horizon ({config.time.horizon_months})")
-        config = config.model_copy(update={"time": config.time.model_copy(update={"horizon_months": steps})})
-    if replicates < 1:
-        raise ValueError("replicates must be at least 1")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if workers < 1:
-        raise ValueError("workers must be at least 1")
-    seeds = replicate_seeds(seed, replicates)
-    months = step_months(config)
-    context = _RunContext(config=config, months=months, engine=engine)
-    started = time.perf_counter()
-    parts = _run_chunks(context, seeds, workers, progress)
-    elapsed = time.perf_counter() - started
-    members = [t for part in parts for t in part["members"]]
-    alliance = [t for part in parts for t in part["alliance"]]
-    runs = [t for part in parts for t in part["runs"]]
-    trusts = [t for part in parts for t in part["trust"]]
-    events = [t for part in parts for t in part["events"]]
-    event_columns = EVENT_COLUMNS
-    manifest = {
+    groups: list[Group] = []
+    size = 0
+    left = int(todo.size)
+
+    def target() -> int:
+        if workers is None:
+            return chunk_runs
+        return max(1, min(chunk_runs, math.ceil(left / (2 * workers))))
+
+    limit = target()
+    points = todo // replicates
+    boundaries = np.flatnonzero(np.diff(points)) + 1
+    for block in np.split(todo, boundaries):
+        if block.size == 0:
+            continue
+        point = int(block[0] // replicates)
+        reps = (block - point * replicates).tolist()
+        point_values = values(point)
+        while reps:
+            room = limit - size
+            take, reps = reps[:room], reps[room:]
+            groups.append((point, point_values, tuple(take)))
+            size += len(take)
+            if size >= limit:
+                yield Chunk(tuple(groups))
+                left -= size
+                groups, size = [], 0
+                limit = target()
+    if groups:
+        yield Chunk(tuple(groups))
+
+
+class MemoryStore:
+    """Where a run's chunks go: kept in memory, in chunk order (the store of a run)."""
+
+    def __init__(self) -> None:
+        self.chunks: dict[int, dict[str, pa.Table]] = {}
+
+    def next_chunk(self) -> int:
+        """A chunk number not used yet."""
+        return len(self.chunks)
+
+    def write_chunk(self, chunk: int, tables: dict[str, pa.Table]) -> None:
+        """Keep one finished chunk."""
+        self.chunks[chunk] = tables
+
+    def read(self, table: str) -> pd.DataFrame | None:
+        """A table over every chunk, sorted by run (None when no chunk has it)."""
+        parts = [c[table] for _, c in sorted(self.chunks.items()) if table in c and c[table].num_rows]
+        if not parts:
+            return None
+        frame = tb.to_pandas(pa.concat_tables(parts, promote_options="permissive"))
+        return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+# --- Provenance ------------------------------------------------------------------------
+
+
+def file_hash(path: str | Path) -> str | None:
+    """SHA-256 of a file, the first 16 hex digits (None when it cannot be read)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def ledger_record(loaded: LoadedScenario) -> dict[str, Any] | None:
+    """The evidence ledger as the manifest records it: its path relative to the scenario file, and its hash."""
+    if not loaded.ledger:
+        return None
+    ledger = Path(loaded.ledger)
+    base = Path(loaded.path).resolve().parent if loaded.path else Path.cwd()
+    try:
+        relative = os.path.relpath(ledger, base)
+    except ValueError:  # another drive (Windows)
+        relative = ledger.name
+    return {"path": Path(relative).as_posix(), "sha256": file_hash(ledger)}
+
+
+def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> dict[str, Any]:
+    """What every manifest records about the scenario and the software (run and sweep alike)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import mesa
+
+    from alliance_sim.runs.results import git_commit
+
+    try:
+        package_version = version("alliance-sim")
+    except PackageNotFoundError:  # a source tree that is not installed
+        package_version = "0.0.0+unknown"
+    return {
         "package": "alliance-sim",
-        "version": alliance_sim.__version__,
+        "version": package_version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": config.name,
         "scenario_file": str(loaded.path) if loaded.path else None,
@@ -120,18 +438,11 @@ def run(
         "scenario_hash": config_hash(config),
         "overrides": loaded.overrides,
         "engine": engine,
-        "workers": workers,
-        "seed": seed,
-        "replicates": replicates,
-        "steps": config.time.horizon_months,
-        "start": config.time.start,
-        "replicate_seeds": [str(s) for s in seeds],
         "git_commit": git_commit(Path(loaded.path).parent if loaded.path else None),
         "python": platform.python_version(),
         "mesa": mesa.__version__,
         "numpy": np.__version__,
-        "run_seconds": round(elapsed, 3),
-        "ledger": loaded.ledger,
+        "ledger": ledger_record(loaded),
         "calibration": {
             path: {"value": p.calibrated, "evidence": list(p.evidence), "used": p.used, "set_by": p.set_by}
             for path, p in loaded.calibration.items()
@@ -150,112 +461,3 @@ def run(
             for key, item in loaded.evidence.items()
         },
     }
-    return RunResult(
-        members=pd.concat(members, ignore_index=True),
-        alliance=pd.concat(alliance, ignore_index=True),
-        events=pd.concat(events, ignore_index=True) if events else pd.DataFrame(columns=event_columns),
-        runs=pd.concat(runs, ignore_index=True),
-        manifest=manifest,
-        scenario=config.model_dump(mode="json"),
-        trust=pd.concat(trusts, ignore_index=True) if trusts else None,
-    )
-
-
-# --- Chunks of replicates, through the sweep executors -----------------------------------
-
-
-@dataclass(frozen=True)
-class _RunContext:
-    config: ScenarioConfig
-    months: list[str]
-    engine: str
-
-
-Chunk = tuple[tuple[int, ...], tuple[int, ...]]
-"""(replicate indices, their seeds)."""
-
-_ENSEMBLE_BLOCK = 1024
-"""Most replicates the ensemble engine runs at once."""
-
-
-def _run_chunks(
-    context: _RunContext, seeds: list[int], workers: int, progress: Progress | None
-) -> list[dict[str, list[pd.DataFrame]]]:
-    from alliance_sim.experiments.executors import ProcessExecutor, SerialExecutor
-
-    n = len(seeds)
-    if workers > 1 and n > 1:
-        executor: SerialExecutor | ProcessExecutor = ProcessExecutor(min(workers, n))
-        size = max(1, -(-n // (4 * workers)))
-    else:
-        executor = SerialExecutor()
-        size = 1 if context.engine == "mesa" else _ENSEMBLE_BLOCK
-    if context.engine == "ensemble":
-        size = min(size, _ENSEMBLE_BLOCK)
-    chunks: list[Chunk] = [
-        (tuple(range(start, min(start + size, n))), tuple(seeds[start : start + size])) for start in range(0, n, size)
-    ]
-    parts = []
-    with executor:
-        for part in executor.map_unordered(run_replicate_chunk, context, chunks):
-            parts.append(part)
-            if progress is not None:
-                progress(len(part["runs"]))
-    parts.sort(key=lambda part: int(part["first"][0]))
-    return parts
-
-
-def run_replicate_chunk(context: _RunContext, chunk: Chunk) -> dict[str, list[Any]]:
-    """Run some replicates of a scenario; returns their tables, one frame per replicate.
-
-    The task function `run` hands to an executor (module level, so worker processes can
-    import it).
-    """
-    indices, seeds = chunk
-    out: dict[str, list[Any]] = {
-        "first": [indices[0]],
-        "members": [],
-        "alliance": [],
-        "runs": [],
-        "trust": [],
-        "events": [],
-    }
-    if context.engine == "ensemble":
-        from alliance_sim.core.ensemble import run_ensemble
-
-        trace = run_ensemble(context.config, list(seeds))
-        ids = list(context.config.member_ids)
-        for k, (r, replicate_seed) in enumerate(zip(indices, seeds, strict=True)):
-            one = Trace(
-                members={name: values[:, k] for name, values in trace.members.items()},
-                war_load=trace.war_load[:, k],
-                trust=trace.trust[:, k] if trace.trust is not None else None,
-            )
-            _tables(out, one, ids, context.months, r, replicate_seed, [])
-        return out
-    for r, replicate_seed in zip(indices, seeds, strict=True):
-        model = AllianceModel(context.config, rng=replicate_seed).run()
-        _tables(out, model.trace, list(model.world.members), context.months, r, replicate_seed, model.event_log)
-    return out
-
-
-def _tables(
-    out: dict[str, list[Any]],
-    trace: Trace,
-    ids: list[str],
-    months: list[str],
-    r: int,
-    replicate_seed: int,
-    event_log: list[dict[str, Any]],
-) -> None:
-    status = trace.members["status"]
-    trust = trace.members["trust_in_hegemon"]
-    out["members"].append(member_table(trace.members, ids, months, r))
-    out["alliance"].append(alliance_table(status, trace.war_load, trust, months, r))
-    out["runs"].append(run_table(status, trust, ids, months, r, replicate_seed))
-    if trace.trust is not None:
-        out["trust"].append(trust_table(trace.trust, ids, months, r))
-    if event_log:
-        log = pd.DataFrame(event_log)
-        log.insert(0, "replicate", r)
-        out["events"].append(log)

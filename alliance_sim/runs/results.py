@@ -6,38 +6,58 @@ Tables (pandas DataFrames, one row per observation):
   pressure, trust in the hegemon, credibility, values, grievance, threat, ...).
 - `alliance`: replicate, step, month, war load, cohesion, counts by status, mean trust
   in the hegemon.
-- `events`: replicate and the event log (events, requests with every ally's answer,
-  summits, status changes).
+- `events`: replicate and the event log (events, requests, summits, status changes);
+  a request has a number (`request`) within its replicate.
+- `answers`: replicate, request, ally and its answer (refused, token, full): one row per
+  ally that answered a request.
 - `runs`: replicate, seed, member, final status, step and month it first disengaged and
   withdrew (empty when never), lowest trust in the hegemon.
+- `trust` (when the scenario asks): replicate, step, month, observer, ally, trust.
+
+Column types are declared once (`alliance_sim.runs.tables`): `replicate` int32, `seed`
+uint64, statuses ordered categoricals, members and months categoricals.
 
 On disk (`save`): one Parquet (or CSV) file per table, `summary.csv` (the defection
-table), `scenario.yaml` (the scenario as run) and `manifest.json` (provenance). The
-folder is written under a temporary name and renamed when complete.
+table), `scenario.yaml` (the scenario as run), `manifest.json` (provenance) and the
+marker `.alliance-sim`. The folder is written under a temporary name, synced and
+renamed when complete (`alliance_sim.files.atomic_folder`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
+from alliance_sim import files
 from alliance_sim.errors import InputError
+from alliance_sim.runs import tables as tb
 from alliance_sim.runs.statistics import defection_table
 
 TABLES = ("members", "alliance", "events", "runs")
-"""Names of the tables a result holds."""
+"""Names of the tables every result folder holds."""
 
-STATUS_NAMES = ("member", "disengaged", "withdrawn")
+OPTIONAL_TABLES = ("answers", "trust")
+"""Tables a result folder may hold."""
+
+SCHEMA_OF = {
+    "members": "timeseries",
+    "alliance": "alliance_monthly",
+    "events": "events",
+    "answers": "answers",
+    "runs": "outcomes",
+    "trust": "trust",
+}
+"""The declared schema (`alliance_sim.runs.tables.SCHEMAS`) of each table of a run."""
+
+MANIFEST_KEYS = ("scenario", "seed", "replicates")
+"""Keys every run manifest has."""
 
 
 @dataclass
@@ -49,6 +69,7 @@ class RunResult:
         alliance: Per-month alliance metrics.
         events: Event log.
         runs: Per-run, per-member outcomes.
+        answers: Each ally's answer to each request of the event log.
         manifest: Provenance (version, scenario hash, seeds, overrides, git commit, ...).
         scenario: The scenario as run, as plain data.
         trust: Per-month trust of every member in every other (replicate, step, month,
@@ -59,6 +80,7 @@ class RunResult:
     alliance: pd.DataFrame
     events: pd.DataFrame
     runs: pd.DataFrame
+    answers: pd.DataFrame | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
     scenario: dict[str, Any] = field(default_factory=dict)
     trust: pd.DataFrame | None = None
@@ -98,35 +120,33 @@ class RunResult:
         Args:
             out: The folder to create.
             fmt: `parquet` or `csv`.
-            overwrite: Replace an existing folder (only once the new one is complete).
+            overwrite: Replace an existing folder (only once the new one is complete, and
+                only a folder this tool wrote as a run's results).
 
         Returns:
             The folder.
 
         Raises:
-            InputError: The folder exists and `overwrite` is False, or `fmt` is unknown.
+            InputError: The folder exists and `overwrite` is False, or is not a run's
+                results folder, or `fmt` is unknown.
         """
         out = Path(out)
         if fmt not in ("parquet", "csv"):
             raise InputError(f"unknown format {fmt!r} (parquet or csv)", field="format")
-        if out.exists() and not overwrite:
-            raise InputError(f"{out} already exists; choose another --out or pass --overwrite", field="out")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-        try:
-            for name in TABLES:
-                write_table(getattr(self, name), tmp / name, fmt)
-            if self.trust is not None:
-                write_table(self.trust, tmp / "trust", fmt)
+        if out.exists():
+            if not overwrite:
+                raise InputError(f"{out} already exists; choose another --out or pass --overwrite", field="out")
+            files.check_replaceable(out, "run")
+        tables = {name: getattr(self, name) for name in (*TABLES, *OPTIONAL_TABLES)}
+        tables = {name: frame for name, frame in tables.items() if frame is not None}
+        with files.atomic_folder(out, replace=overwrite) as tmp:
+            for name, frame in tables.items():
+                write_table(frame, tmp / name, fmt, SCHEMA_OF[name])
             self.summary().to_csv(tmp / "summary.csv", index=False)
-            (tmp / "scenario.yaml").write_text(yaml.safe_dump(self.scenario, sort_keys=False))
-            tables = [*TABLES, "trust"] if self.trust is not None else list(TABLES)
-            manifest = {**self.manifest, "format": fmt, "tables": tables}
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-            replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            (tmp / "scenario.yaml").write_text(yaml.safe_dump(self.scenario, sort_keys=False), encoding="utf-8")
+            manifest = {**self.manifest, "kind": "run", "format": fmt, "tables": list(tables)}
+            files.write_json(tmp / "manifest.json", manifest)
+            files.write_marker(tmp, "run")
         return out
 
     @classmethod
@@ -134,59 +154,84 @@ class RunResult:
         """Read a result folder written by `save`.
 
         Raises:
-            InputError: The folder is missing or is not a result folder.
+            InputError: The folder is missing, is not a result folder, or is damaged (a
+                manifest that is not JSON or lacks keys, a table that cannot be read or
+                has no rows); the message names the file.
         """
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
+        if not folder.is_dir():
+            raise InputError("no such folder", file=str(folder))
         if not manifest_path.exists():
             raise InputError("not a result folder (no manifest.json)", file=str(folder))
-        manifest = json.loads(manifest_path.read_text())
-        fmt = manifest.get("format", "parquet")
-        missing = [name for name in TABLES if not _table_path(folder / name, fmt).exists()]
+        manifest = files.read_json(manifest_path)
+        if manifest.get("kind") == "sweep":
+            raise InputError("a sweep's folder, not a run's results", file=str(folder))
+        missing = [k for k in MANIFEST_KEYS if k not in manifest]
         if missing:
-            raise InputError(f"incomplete result folder: no {', '.join(missing)} table", file=str(folder))
-        tables = {name: read_table(folder / name, fmt) for name in TABLES}
-        trust = read_table(folder / "trust", fmt) if _table_path(folder / "trust", fmt).exists() else None
+            raise InputError(f"damaged manifest: no {', '.join(missing)}", file=str(manifest_path))
+        fmt = manifest.get("format", "parquet")
+        if fmt not in ("parquet", "csv"):
+            raise InputError(f"damaged manifest: unknown format {fmt!r}", file=str(manifest_path))
+        absent = [name for name in TABLES if not _table_path(folder / name, fmt).exists()]
+        if absent:
+            raise InputError(f"incomplete result folder: no {', '.join(absent)} table", file=str(folder))
+        tables = {name: read_table(folder / name, fmt, empty_ok=name == "events") for name in TABLES}
+        optional = {
+            name: read_table(folder / name, fmt, empty_ok=True)
+            for name in OPTIONAL_TABLES
+            if _table_path(folder / name, fmt).exists()
+        }
         scenario_path = folder / "scenario.yaml"
-        scenario = yaml.safe_load(scenario_path.read_text()) if scenario_path.exists() else {}
-        return cls(**tables, manifest=manifest, scenario=scenario, trust=trust)
+        scenario: dict[str, Any] = {}
+        if scenario_path.exists():
+            try:
+                scenario = yaml.safe_load(scenario_path.read_text(encoding="utf-8")) or {}
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise InputError(f"not valid YAML: {' '.join(str(exc).split())}", file=str(scenario_path)) from None
+            if not isinstance(scenario, dict):
+                raise InputError("not a scenario (not a mapping)", file=str(scenario_path))
+        return cls(**tables, **optional, manifest=manifest, scenario=scenario)
 
 
 def _table_path(stem: Path, fmt: str) -> Path:
     return stem.with_suffix(".parquet" if fmt == "parquet" else ".csv")
 
 
-def write_table(frame: pd.DataFrame, stem: Path, fmt: str) -> Path:
-    """Write one table as `stem.parquet` or `stem.csv`."""
+def write_table(frame: pd.DataFrame, stem: Path, fmt: str, schema: str | None = None) -> Path:
+    """Write one table as `stem.parquet` (with the declared schema `schema`) or `stem.csv`."""
     path = _table_path(stem, fmt)
     if fmt == "parquet":
-        frame.to_parquet(path, index=False)
+        data = tb.to_arrow(frame, schema) if schema else pa.Table.from_pandas(frame, preserve_index=False)
+        pq.write_table(data, path)
     else:
         frame.to_csv(path, index=False)
     return path
 
 
-def read_table(stem: Path, fmt: str) -> pd.DataFrame:
-    """Read a table written by `write_table`."""
+def read_table(stem: Path, fmt: str, *, empty_ok: bool = True) -> pd.DataFrame:
+    """Read a table written by `write_table`.
+
+    Raises:
+        InputError: The file cannot be read (damaged, truncated) or, unless `empty_ok`,
+            has no rows.
+    """
     path = _table_path(stem, fmt)
-    if fmt == "parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, keep_default_na=True)
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Move the finished folder `new` to `target`, replacing an old one only at the end."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, backup)
     try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(backup, target)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
+        if fmt == "parquet":
+            frame = tb.to_pandas(pq.read_table(path))
+        else:
+            frame = pd.read_csv(path, keep_default_na=True)
+            for column in ("status", "final_status"):
+                if column in frame.columns:
+                    frame[column] = pd.Categorical(frame[column], dtype=tb.STATUS_DTYPE)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"not a readable Parquet file (truncated or damaged): {exc}", file=str(path)) from None
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable table: {' '.join(str(exc).split())}", file=str(path)) from None
+    if not empty_ok and frame.empty:
+        raise InputError("the table has no rows", file=str(path))
+    return frame
 
 
 def git_commit(start: Path | None = None) -> str | None:
@@ -204,95 +249,3 @@ def git_commit(start: Path | None = None) -> str | None:
         return None
     commit = out.stdout.strip()
     return commit if out.returncode == 0 and commit else None
-
-
-# --- Building tables from traces -----------------------------------------------------
-
-
-def member_table(
-    trace_members: dict[str, np.ndarray], members: list[str], months: list[str], replicate: int
-) -> pd.DataFrame:
-    """Long table of one run's trace: one row per month and member."""
-    steps, m = trace_members["status"].shape
-    data: dict[str, Any] = {
-        "replicate": np.full(steps * m, replicate, dtype=np.int32),
-        "step": np.repeat(np.arange(steps, dtype=np.int32), m),
-        "month": np.repeat(np.array(months), m),
-        "member": np.tile(np.array(members), steps),
-    }
-    for name, values in trace_members.items():
-        flat = values.reshape(steps * m)
-        data[name] = np.array(STATUS_NAMES)[flat] if name == "status" else flat
-    return pd.DataFrame(data)
-
-
-def alliance_table(
-    status: np.ndarray, war_load: np.ndarray, trust: np.ndarray, months: list[str], replicate: int
-) -> pd.DataFrame:
-    """One run's per-month alliance metrics."""
-    steps = status.shape[0]
-    with np.errstate(invalid="ignore"):
-        mean_trust = np.nanmean(trust, axis=1)
-    return pd.DataFrame(
-        {
-            "replicate": np.full(steps, replicate, dtype=np.int32),
-            "step": np.arange(steps, dtype=np.int32),
-            "month": months,
-            "war_load": war_load,
-            "cohesion": np.mean(status == 0, axis=1),
-            "members_active": np.sum(status == 0, axis=1).astype(np.int32),
-            "members_disengaged": np.sum(status == 1, axis=1).astype(np.int32),
-            "members_withdrawn": np.sum(status == 2, axis=1).astype(np.int32),
-            "mean_trust_in_hegemon": mean_trust,
-        }
-    )
-
-
-def run_table(
-    status: np.ndarray, trust: np.ndarray, members: list[str], months: list[str], replicate: int, seed: int
-) -> pd.DataFrame:
-    """One run's outcome per member: final status, first steps disengaged and withdrawn."""
-    steps = status.shape[0] - 1
-    rows = []
-    for j, member in enumerate(members):
-        column = status[:, j]
-        out = np.flatnonzero(column >= 1)
-        gone = np.flatnonzero(column == 2)
-        first_out = int(out[0]) if out.size else None
-        first_gone = int(gone[0]) if gone.size else None
-        rows.append(
-            {
-                "replicate": replicate,
-                "seed": str(seed),
-                "member": member,
-                "steps": steps,
-                "final_status": STATUS_NAMES[int(column[-1])],
-                "step_disengaged": first_out,
-                "month_disengaged": months[first_out] if first_out is not None else None,
-                "step_withdrawn": first_gone,
-                "month_withdrawn": months[first_gone] if first_gone is not None else None,
-                "min_trust_in_hegemon": float(np.min(trust[:, j])) if not np.isnan(trust[:, j]).all() else float("nan"),
-            }
-        )
-    frame = pd.DataFrame(rows)
-    for column in ("step_disengaged", "step_withdrawn"):
-        frame[column] = frame[column].astype("Int32")
-    return frame
-
-
-def trust_table(trust: np.ndarray, members: list[str], months: list[str], replicate: int) -> pd.DataFrame:
-    """Long table of one run's trust matrix: one row per month, observer and ally (no diagonal)."""
-    steps, m, _ = trust.shape
-    observer, ally = np.nonzero(~np.eye(m, dtype=bool))
-    pairs = observer.size
-    names = np.array(members)
-    return pd.DataFrame(
-        {
-            "replicate": np.full(steps * pairs, replicate, dtype=np.int32),
-            "step": np.repeat(np.arange(steps, dtype=np.int32), pairs),
-            "month": np.repeat(np.array(months), pairs),
-            "observer": np.tile(names[observer], steps),
-            "ally": np.tile(names[ally], steps),
-            "trust": trust[:, observer, ally].reshape(steps * pairs),
-        }
-    )

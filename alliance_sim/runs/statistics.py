@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,45 +56,34 @@ def defection_table(runs: pd.DataFrame, members: list[str] | None = None) -> pd.
         `p_disengaged_low`, `p_disengaged_high`, `median_month_disengaged`, the same for
         withdrawn, and the share of replicates ending in each status.
     """
+    if isinstance(runs["member"].dtype, pd.CategoricalDtype):  # group and order by value, not category
+        runs = runs.assign(member=runs["member"].astype(object))
     groups = [c for c in ("point",) if c in runs.columns] + ["member"]
-    rows = []
-    for key, part in runs.groupby(groups, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        n = len(part)
-        row = dict(zip(groups, key, strict=True))
-        row["replicates"] = n
-        for what in ("disengaged", "withdrawn"):
-            happened = part[f"step_{what}"].notna()
-            k = int(happened.sum())
-            low, high = wilson(k, n)
-            row[f"p_{what}"] = k / n
-            row[f"p_{what}_low"] = float(low)
-            row[f"p_{what}_high"] = float(high)
-            row[f"median_month_{what}"] = _median_month(part.loc[happened, f"month_{what}"])
-        for status in ("member", "disengaged", "withdrawn"):
-            row[f"final_{status}"] = float((part["final_status"] == status).mean())
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    grouped = runs.groupby(groups, sort=False)
+    table = grouped.size().rename("replicates").reset_index()
+    n = table["replicates"].to_numpy()
+    for what in ("disengaged", "withdrawn"):
+        k = grouped[f"step_{what}"].count().to_numpy()
+        low, high = wilson(k, n)
+        table[f"p_{what}"] = k / n
+        table[f"p_{what}_low"] = low
+        table[f"p_{what}_high"] = high
+        table[f"median_month_{what}"] = _lower_median_labels(runs, groups, f"month_{what}", table)
+    shares = pd.crosstab([runs[g] for g in groups], runs["final_status"], normalize="index")
+    shares = shares.reindex(pd.MultiIndex.from_frame(table[groups]) if len(groups) > 1 else table[groups[0]])
+    for status in ("member", "disengaged", "withdrawn"):
+        values = shares[status].to_numpy(dtype=float) if status in shares.columns else np.zeros(len(table))
+        table[f"final_{status}"] = values
     if members is not None and not table.empty:
         order = {m: i for i, m in enumerate(members)}
         table = table.sort_values(
-            [c for c in ("point",) if c in table.columns] + ["member"],
-            key=lambda s: s.map(order) if s.name == "member" else s,
-            kind="stable",
+            groups, key=lambda s: s.map(order) if s.name == "member" else s, kind="stable"
         ).reset_index(drop=True)
     return table
 
 
-def _median_month(months: pd.Series) -> str:
-    """Median of `YYYY-MM` labels (the lower median), or empty when there are none."""
-    values = sorted(months.dropna())
-    if not values:
-        return ""
-    return values[(len(values) - 1) // 2]
-
-
 def kaplan_meier(runs: pd.DataFrame, event: str = "withdrawn", horizon: int | None = None) -> pd.DataFrame:
-    """Kaplan-Meier estimate of staying in the alliance, per member.
+    """Kaplan-Meier estimate of staying in the alliance, per member (`scipy.stats.ecdf`).
 
     Every replicate is followed from step 0 to the horizon; the time to `event` is the
     first step with that status (runs where it never happens are censored at the horizon).
@@ -105,44 +95,50 @@ def kaplan_meier(runs: pd.DataFrame, event: str = "withdrawn", horizon: int | No
 
     Returns:
         Columns `member` (and `point` if present), `step`, `at_risk`, `events`,
-        `survival`, `low`, `high` (Greenwood 95% interval, log-log transformed).
+        `survival`, `low`, `high` (Greenwood 95% interval, log-log transformed; equal to
+        the estimate where it is 0 or 1).
     """
+    from scipy.stats import CensoredData, ecdf
+
     groups = [c for c in ("point",) if c in runs.columns] + ["member"]
     if horizon is None:
         horizon = int(runs["steps"].max())
-    rows = []
+    steps = np.arange(horizon + 1)
+    frames = []
     for key, part in runs.groupby(groups, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        times = part[f"step_{event}"].to_numpy(dtype=float)
-        survival, variance_sum = 1.0, 0.0
-        for step in range(horizon + 1):
-            at_risk = int(np.sum(~(times < step)))
-            events = int(np.sum(times == step))
-            if at_risk > 0 and events > 0:
-                survival *= 1.0 - events / at_risk
-                if at_risk > events:
-                    variance_sum += events / (at_risk * (at_risk - events))
-            low, high = _loglog_interval(survival, variance_sum)
-            rows.append(
-                {
-                    **dict(zip(groups, key, strict=True)),
-                    "step": step,
-                    "at_risk": at_risk,
-                    "events": events,
-                    "survival": survival,
-                    "low": low,
-                    "high": high,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _loglog_interval(survival: float, variance_sum: float) -> tuple[float, float]:
-    if survival <= 0.0 or survival >= 1.0 or variance_sum <= 0.0:
-        return survival, survival
-    log_s = math.log(survival)
-    se = math.sqrt(variance_sum) / abs(log_s)
-    return survival ** math.exp(Z95 * se), survival ** math.exp(-Z95 * se)
+        times = part[f"step_{event}"].to_numpy(dtype=float, na_value=np.nan)
+        happened = times[~np.isnan(times)]
+        counts = np.bincount(happened.astype(np.int64), minlength=horizon + 1)[: horizon + 1]
+        at_risk = len(times) - np.concatenate([[0], np.cumsum(counts)[:-1]])
+        if happened.size:
+            censored = np.full(len(times) - happened.size, float(horizon))
+            result = ecdf(CensoredData(uncensored=happened, right=censored)).sf
+            survival = result.evaluate(steps)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                interval = result.confidence_interval(0.95, method="log-log")
+                low, high = interval.low.evaluate(steps), interval.high.evaluate(steps)
+            flat = ~np.isfinite(low) | ~np.isfinite(high) | (survival <= 0) | (survival >= 1)
+            low, high = np.where(flat, survival, low), np.where(flat, survival, high)
+        else:
+            survival = low = high = np.ones(horizon + 1)
+        frame = pd.DataFrame(
+            {
+                "step": steps,
+                "at_risk": at_risk.astype(np.int64),
+                "events": counts.astype(np.int64),
+                "survival": survival,
+                "low": low,
+                "high": high,
+            }
+        )
+        for name, value in reversed(list(zip(groups, key, strict=True))):
+            frame.insert(0, name, value)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*groups, "step", "at_risk", "events", "survival", "low", "high"])
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- Sensitivity analysis (sweeps) ---------------------------------------------------
@@ -170,7 +166,7 @@ def replicate_noise(p: np.ndarray, replicates: np.ndarray | int) -> float:
 
 
 def sobol_indices(
-    problem: dict, y: np.ndarray, *, noise: float = float("nan"), resamples: int = 200, seed: int = 0
+    problem: dict[str, Any], y: np.ndarray, *, noise: float = float("nan"), resamples: int = 200, seed: int = 0
 ) -> pd.DataFrame:
     """First- and total-order Sobol indices (Saltelli sample, SALib) with 95% intervals.
 
@@ -211,7 +207,7 @@ def sobol_indices(
 
 
 def morris_indices(
-    problem: dict,
+    problem: dict[str, Any],
     x: np.ndarray,
     y: np.ndarray,
     *,
@@ -266,47 +262,10 @@ def morris_indices(
     return pd.DataFrame(rows)
 
 
-def defection_probabilities(runs: pd.DataFrame, members: list[str] | None = None) -> pd.DataFrame:
-    """The table of `defection_table`, computed with group-wise array operations.
-
-    Gives the same rows, columns and values as `defection_table` (a test checks it), in a
-    time that does not grow with the number of groups, for sweeps with thousands of
-    design points.
-
-    Args:
-        runs: The per-run table, as for `defection_table`.
-        members: Order of the members in the output (default: order of appearance).
-
-    Returns:
-        As `defection_table`.
-    """
-    groups = [c for c in ("point",) if c in runs.columns] + ["member"]
-    grouped = runs.groupby(groups, sort=False)
-    table = grouped.size().rename("replicates").reset_index()
-    n = table["replicates"].to_numpy()
-    for what in ("disengaged", "withdrawn"):
-        k = grouped[f"step_{what}"].count().to_numpy()
-        low, high = wilson(k, n)
-        table[f"p_{what}"] = k / n
-        table[f"p_{what}_low"] = low
-        table[f"p_{what}_high"] = high
-        table[f"median_month_{what}"] = _lower_median_labels(runs, groups, f"month_{what}", table)
-    shares = pd.crosstab([runs[g] for g in groups], runs["final_status"], normalize="index")
-    shares = shares.reindex(pd.MultiIndex.from_frame(table[groups]) if len(groups) > 1 else table[groups[0]])
-    for status in ("member", "disengaged", "withdrawn"):
-        values = shares[status].to_numpy(dtype=float) if status in shares.columns else np.zeros(len(table))
-        table[f"final_{status}"] = values
-    if members is not None and not table.empty:
-        order = {m: i for i, m in enumerate(members)}
-        table = table.sort_values(
-            groups, key=lambda s: s.map(order) if s.name == "member" else s, kind="stable"
-        ).reset_index(drop=True)
-    return table
-
-
 def _lower_median_labels(runs: pd.DataFrame, groups: list[str], column: str, table: pd.DataFrame) -> np.ndarray:
     """Per group, the lower median of the non-empty labels in `column` ("" when none)."""
     present = runs.loc[runs[column].notna(), [*groups, column]]
+    present[column] = present[column].astype(str)
     if present.empty:
         return np.full(len(table), "", dtype=object)
     present = present.sort_values([*groups, column], kind="stable")
@@ -314,4 +273,4 @@ def _lower_median_labels(runs: pd.DataFrame, groups: list[str], column: str, tab
     count = present.groupby(groups, sort=False)[column].transform("size").to_numpy()
     medians = present[rank == (count - 1) // 2]
     merged = table[groups].merge(medians, on=groups, how="left")
-    return merged[column].fillna("").to_numpy(dtype=object)
+    return np.asarray(merged[column].astype(object).fillna("").to_numpy(dtype=object))

@@ -210,6 +210,10 @@ class Change(FrozenModel):
 class ScenarioConfig(FrozenModel):
     """A complete defection scenario."""
 
+    # One value, not a sequence of fields: `mesa.batch_run(AllianceModel, {"scenario": config})`
+    # iterates over every parameter value that is iterable, as pydantic models are by default.
+    __iter__ = None  # type: ignore[assignment]
+
     name: str = Field(min_length=1, max_length=120)
     """Title shown in summaries and figures."""
     description: str = ""

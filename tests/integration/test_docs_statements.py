@@ -40,8 +40,8 @@ def test_the_documented_report_is_kept_outside_the_folder_make_run_replaces():
 
 
 def test_the_set_example_moves_the_results():
+    from alliance_sim import run
     from alliance_sim.evidence import load_with_provenance as load
-    from alliance_sim.runs.pipeline import run
 
     text = (ROOT / "README.md").read_text()
     path, value = re.search(r"--set (model\.shocks\.war_recovery)=([0-9.]+)", text).groups()

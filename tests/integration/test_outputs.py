@@ -133,12 +133,11 @@ def test_report_does_not_follow_links_in_a_results_folder(folders, tmp_path):
 def no_runs(monkeypatch):
     """Any simulation started fails the test."""
     import alliance_sim.experiments.driver as driver
-    import alliance_sim.runs.pipeline as pipeline
 
     def refuse(*args, **kwargs):
         raise AssertionError("the simulation started")
 
-    monkeypatch.setattr(pipeline, "run", refuse)
+    monkeypatch.setattr(driver, "run", refuse)
     monkeypatch.setattr(driver, "sweep", refuse)
 
 

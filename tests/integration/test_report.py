@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from alliance_sim import run
 from alliance_sim.cli.main import main
 from alliance_sim.evidence import load_ledger
 from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.reporting import figures as plotting
 from alliance_sim.reporting.report import build_report, write_report
-from alliance_sim.runs.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "figures_small.yaml"
@@ -179,9 +179,11 @@ def test_report_renders_in_headless_chromium(run_report, tmp_path):
     assert pixels.shape[:2] == (2000, 1280)
     ink = np.any(pixels < 0.9, axis=-1)
     assert ink.mean() > 0.03, "the page is blank"
-    # The figures drew: many strongly coloured pixels (text is black and grey).
+    # The figures drew: many strongly coloured pixels (text is black and grey, links a few
+    # hundred); how many depends on the replicates drawn, so the bar is well below a page of
+    # figures (15,000 to 27,000 for seeds 2 and 3).
     saturation = pixels.max(axis=-1) - pixels.min(axis=-1)
-    assert int((saturation > 0.3).sum()) > 20000, "no figure rendered"
+    assert int((saturation > 0.3).sum()) > 8000, "no figure rendered"
 
 
 def test_quotes_recorded_in_the_manifest_come_first(tmp_path):

@@ -22,8 +22,8 @@ def compute() -> dict[str, Any]:
     counts of replicates that disengaged and withdrew, median months, final statuses, and
     the mean pressure and trust in the hegemon at the end of the replay (2023-12) and of
     the run."""
+    from alliance_sim import run
     from alliance_sim.evidence import load_with_provenance as load
-    from alliance_sim.runs.pipeline import run
 
     loaded = load(SCENARIO)
     result = run(loaded, seed=SEED, replicates=REPLICATES)

@@ -10,10 +10,10 @@ from pydantic import Field, ValidationError
 
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.events import REGISTRY, Event, EventKind, raise_share, unregister
+from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.core.state import State
 from alliance_sim.core.world import World
 from alliance_sim.model import AllianceModel
-from alliance_sim.runs.pipeline import replicate_seeds
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.docgen import KINDS_BEGIN, KINDS_END, render_event_kinds
 from alliance_sim.scenario.loader import with_overrides

@@ -13,12 +13,14 @@ from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
 from alliance_sim.experiments.results import SENSITIVITY_COLUMNS, SweepResult
 from alliance_sim.runs.statistics import (
-    defection_probabilities,
     defection_table,
+    kaplan_meier,
     morris_indices,
     replicate_noise,
     sobol_indices,
 )
+
+from .reference_statistics import loop_defection_table, loop_kaplan_meier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
 
@@ -76,13 +78,13 @@ def test_replicate_noise_and_the_sobol_noise_floor():
     assert replicate_noise(np.array([0.5]), 1) != replicate_noise(np.array([0.5]), 1)  # NaN with one replicate
 
 
-def test_defection_probabilities_equal_defection_table():
-    rng = np.random.default_rng(4)
+def random_runs(seed: int, points: int = 7, replicates: int = 9, p_out: float = 0.6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
     rows = []
-    for point in range(7):
-        for replicate in range(9):
+    for point in range(points):
+        for replicate in range(replicates):
             for member in ("b", "a", "c"):
-                out = rng.integers(0, 30) if rng.random() < 0.6 else None
+                out = rng.integers(0, 30) if rng.random() < p_out else None
                 gone = out + rng.integers(0, 5) if out is not None and rng.random() < 0.5 else None
                 final = "withdrawn" if gone is not None else ("disengaged" if out is not None else "member")
                 rows.append(
@@ -101,9 +103,27 @@ def test_defection_probabilities_equal_defection_table():
     runs = pd.DataFrame(rows)
     for column in ("step_disengaged", "step_withdrawn"):
         runs[column] = runs[column].astype("Int32")
+    return runs
+
+
+def test_defection_table_equals_the_loop_it_replaced():
+    runs = random_runs(4)
     for frame in (runs, runs.drop(columns="point")):
         for members in (None, ["c", "a", "b"]):
-            pd.testing.assert_frame_equal(defection_probabilities(frame, members), defection_table(frame, members))
+            pd.testing.assert_frame_equal(defection_table(frame, members), loop_defection_table(frame, members))
+
+
+@pytest.mark.parametrize(
+    ("seed", "points", "replicates", "p_out"),
+    [(1, 1, 40, 0.6), (2, 3, 9, 0.6), (3, 2, 25, 0.0), (5, 2, 30, 1.0), (6, 1, 3, 0.5)],
+)
+def test_kaplan_meier_through_scipy_equals_the_hand_loop(seed, points, replicates, p_out):
+    runs = random_runs(seed, points, replicates, p_out)
+    for frame in (runs, runs.drop(columns="point")):
+        for event in ("disengaged", "withdrawn"):
+            got = kaplan_meier(frame, event=event)
+            expected = loop_kaplan_meier(frame, event=event)
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12, atol=1e-12)
 
 
 @pytest.fixture(scope="module")

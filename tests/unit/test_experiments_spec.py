@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from alliance_sim.errors import InputError
-from alliance_sim.experiments.seeds import run_seed, run_seeds
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.model import seed_to_int
+from alliance_sim.runs.seeds import run_seed, run_seeds
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
 PACT = FIXTURES / "pact.yaml"

@@ -7,18 +7,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from filelock import FileLock
 
+from alliance_sim import run
 from alliance_sim.errors import InputError
-from alliance_sim.experiments import driver as sweep_module
 from alliance_sim.experiments.driver import plan_chunks, sweep
 from alliance_sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from alliance_sim.experiments.results import SweepResult
-from alliance_sim.experiments.seeds import run_seed
 from alliance_sim.experiments.spec import load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore
-from alliance_sim.model import AllianceModel
-from alliance_sim.runs.pipeline import step_months
-from alliance_sim.runs.results import run_table
+from alliance_sim.runs import pipeline as sweep_module
+from alliance_sim.runs.seeds import run_seed
 from alliance_sim.scenario.loader import with_overrides
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sweeps"
@@ -34,6 +33,11 @@ seed: 11
 outcomes: [status, disengaged, withdrawn, min_trust_in_hegemon, final_pressure, cohesion, min_cohesion, war_load]
 timeseries: {stride: 5, quantities: [status, trust_in_hegemon]}
 """
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain strings (categories depend on which values a table holds)."""
+    return frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
 
 
 def write_spec(tmp_path: Path, text: str = GRID, name: str = "spec.yaml") -> Path:
@@ -76,29 +80,17 @@ def test_reference_tables_are_complete(reference):
     assert runs["seed"].tolist() == expected
 
 
-def test_outcomes_match_run_table_of_the_mesa_model(reference):
-    """A sweep's outcome rows equal the per-run table of `alliance-sim run` for the same seed."""
+def test_a_run_is_point_zero_of_a_sweep_with_the_same_seed(reference):
+    """One seeding scheme and one converter: `run` with seed s equals point 0 of a sweep with root seed s."""
     spec = load_sweep_spec(reference.manifest["spec"]["file"])
-    columns = [
-        "member",
-        "steps",
-        "final_status",
-        "step_disengaged",
-        "month_disengaged",
-        "step_withdrawn",
-        "month_withdrawn",
-        "min_trust_in_hegemon",
-    ]
-    for run_id in (0, 17, 35):
-        row = reference.runs.iloc[run_id]
-        config = with_overrides(spec.base, {p: row[p].item() for p in reference.parameters})
-        model = AllianceModel(config, rng=int(row["seed"])).run()
-        ids = list(model.world.members)
-        status, trust = model.trace.members["status"], model.trace.members["trust_in_hegemon"]
-        expected = run_table(status, trust, ids, step_months(config), 0, int(row["seed"]))[columns]
-        got = reference.outcomes[reference.outcomes["run_id"] == run_id][columns].reset_index(drop=True)
-        expected["steps"] = expected["steps"].astype("int32")
-        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=True)
+    runs = reference.runs
+    first = runs[runs["point"] == 0].iloc[0]
+    config = with_overrides(spec.base, {p: first[p].item() for p in reference.parameters})
+    result = run(config, seed=11, replicates=6)
+    columns = list(result.runs.columns.drop("seed"))
+    got = reference.outcomes[reference.outcomes["point"] == 0][columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain(result.runs[columns]), plain(got), check_exact=True)
+    assert result.runs.groupby("replicate")["seed"].first().tolist() == runs["seed"][runs["point"] == 0].tolist()
 
 
 def test_mesa_engine_gives_identical_results(reference, tmp_path):
@@ -124,8 +116,15 @@ def test_dask_executor_gives_identical_results(reference, tmp_path):
     pytest.importorskip("distributed")
     with DaskExecutor("local", workers=2, processes=False) as executor:
         other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
-    assert other.manifest["executor"].startswith("dask local cluster")
+    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
     assert_same(reference, other)
+
+
+def test_a_local_dask_cluster_of_processes_says_processes():
+    pytest.importorskip("distributed")
+    executor = DaskExecutor.__new__(DaskExecutor)
+    executor.workers, executor.processes, executor.address, executor._cluster = 2, True, "local", object()
+    assert executor.describe() == "dask local cluster (2 worker processes)"
 
 
 def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
@@ -226,9 +225,12 @@ def test_interrupted_sweep_resumes_to_identical_results(reference, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=5, progress=stop_after_two_chunks)
     store = SweepStore(tmp_path / "out")
-    assert store.read_manifest()["state"] == "interrupted"
+    manifest = store.read_manifest()
+    assert manifest["state"] == "interrupted"
+    assert (manifest["runs_ok"], manifest["runs_failed"], manifest["runs_missing"]) == (10, 0, 26)
     assert len(store.run_status()) == 10
-    assert not (tmp_path / "out" / ".lock").exists()
+    with FileLock(store.lock_path, timeout=0):  # released
+        pass
     resumed = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", resume=True, chunk_runs=5)
     assert resumed.manifest["state"] == "complete"
     assert resumed.runs["run_id"].is_unique
@@ -266,15 +268,81 @@ def test_changed_spec_refuses_to_resume(tmp_path):
     assert len(fresh.runs) == 42
 
 
-def test_a_live_lock_refuses_a_second_writer(tmp_path):
+def test_a_held_lock_refuses_a_second_writer_and_overwrite_deletes_nothing(tmp_path):
     spec = write_spec(tmp_path)
     out = tmp_path / "out"
     sweep(spec, executor=SerialExecutor(), out=out)
-    (out / ".lock").write_text("1")  # pid 1 is alive
-    with pytest.raises(InputError, match="another process"):
-        sweep(spec, executor=SerialExecutor(), out=out, resume=True)
-    (out / ".lock").write_text("999999999")  # no such process: a stale lock is taken over
-    sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    with FileLock(SweepStore(out).lock_path, timeout=0):  # another writer
+        with pytest.raises(InputError, match="another process"):
+            sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+        with pytest.raises(InputError, match="another process"):
+            sweep(spec, executor=SerialExecutor(), out=out, overwrite=True)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    sweep(spec, executor=SerialExecutor(), out=out, resume=True)  # free again
+
+
+def test_overwrite_replaces_only_a_folder_the_tool_marked_as_a_sweep(tmp_path):
+    spec = write_spec(tmp_path)
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.tex").write_text("text")
+    (mine / "manifest.json").write_text('{"kind": "sweep"}')
+    with pytest.raises(InputError, match="not written by alliance-sim"):
+        sweep(spec, executor=SerialExecutor(), out=mine, overwrite=True)
+    assert (mine / "chapter1.tex").read_text() == "text"
+    run_folder = tmp_path / "a-run"
+    from alliance_sim import files
+
+    run_folder.mkdir()
+    files.write_marker(run_folder, "run")
+    files.write_json(run_folder / "manifest.json", {"kind": "sweep", "spec": {}, "spec_hash": "x", "design": {}})
+    with pytest.raises(InputError, match="run's results"):
+        sweep(spec, executor=SerialExecutor(), out=run_folder, overwrite=True)
+    assert (run_folder / "manifest.json").exists()
+
+
+def test_a_part_truncated_after_the_fact_is_run_again_on_resume(reference, tmp_path):
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    sweep(spec, executor=SerialExecutor(), out=out, chunk_runs=6)
+    for table in ("outcomes", "runs"):
+        part = out / table / f"part-00000{2 if table == 'runs' else 3}.parquet"
+        part.write_bytes(part.read_bytes()[:-100])
+    with pytest.raises(InputError, match="truncated or damaged"):
+        SweepResult.load(out)
+    resumed = sweep(spec, executor=SerialExecutor(), out=out, resume=True)
+    assert resumed.manifest["runs_missing"] == 0
+    assert_same(reference, resumed)
+
+
+def test_no_timeseries_folder_without_time_series_and_no_chunk_column(tmp_path):
+    text = GRID.replace("timeseries: {stride: 5, quantities: [status, trust_in_hegemon]}\n", "")
+    result = sweep(write_spec(tmp_path, text), executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=6)
+    assert not (tmp_path / "out" / "timeseries").exists()
+    for name in ("runs", "outcomes", "alliance"):
+        assert "chunk" not in getattr(result, name).columns
+    assert (tmp_path / "out" / ".alliance-sim").is_file()
+
+
+def test_typed_columns(reference):
+    outcomes, runs = reference.outcomes, reference.runs
+    assert outcomes["final_status"].dtype == pd.CategoricalDtype(["member", "disengaged", "withdrawn"], ordered=True)
+    assert isinstance(outcomes["member"].dtype, pd.CategoricalDtype)
+    assert isinstance(reference.timeseries["month"].dtype, pd.CategoricalDtype)
+    assert runs["seed"].dtype == np.uint64 and runs["replicate"].dtype == np.int32
+    assert outcomes["replicate"].dtype == np.int32
+
+
+def test_a_sweep_without_a_folder_leaves_no_temporary_folder(reference):
+    import gc
+
+    result = sweep(reference.manifest["spec"]["file"], executor=SerialExecutor())
+    folder = result.folder.parent
+    assert folder.is_dir() and len(result.runs) == 36
+    del result
+    gc.collect()
+    assert not folder.exists()
 
 
 def test_plan_chunks_covers_every_run_once():

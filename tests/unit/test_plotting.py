@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from alliance_sim import run
 from alliance_sim.errors import InputError
 from alliance_sim.evidence import load_with_provenance as load
 from alliance_sim.reporting import figures as plotting
-from alliance_sim.runs.pipeline import run
 from alliance_sim.runs.statistics import defection_table, kaplan_meier, wilson
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -514,7 +514,7 @@ def test_plotting_never_loads_pyplot():
     code = (
         "import sys, alliance_sim.reporting.figures, alliance_sim.reporting.report\n"
         "import alliance_sim.cli.figures, alliance_sim.cli.main\n"
-        "from alliance_sim.evidence import load_with_provenance as load\nfrom alliance_sim.runs.pipeline import run\n"
+        "from alliance_sim.evidence import load_with_provenance as load\nfrom alliance_sim import run\n"
         f"r = run(load({str(FIXTURES / 'figures_small.yaml')!r}), replicates=2)\n"
         "alliance_sim.reporting.figures.figure_bytes(r.plot('trajectories'), dpi=20)\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,12 +35,9 @@ def load_results(folder: str | Path) -> Any:
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise InputError("not a run or sweep results folder (no manifest.json)", file=str(folder))
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"unreadable manifest.json: {exc}", file=str(folder)) from None
-    if not isinstance(manifest, dict):
-        raise InputError("manifest.json is not a JSON object", file=str(folder))
+    from alliance_sim.files import read_json
+
+    manifest = read_json(manifest_path)  # one line naming the file when it is damaged
     if manifest.get("kind") == "sweep":
         from alliance_sim.experiments.results import SweepResult
 
@@ -112,9 +108,9 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise InputError(f"unknown figure format {fmt!r} ({', '.join(FORMATS)})", field="format")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
-    return path
+    from alliance_sim.files import atomic_write
+
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt, metadata=_metadata(fmt)))
 
 
 def _metadata(fmt: str) -> dict[str, Any] | None:

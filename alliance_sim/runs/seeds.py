@@ -1,14 +1,18 @@
-"""Seeds of the runs of a sweep.
+"""Seeds of the runs of a run or a sweep: one scheme for both.
 
 Run (design point i, replicate j) is seeded with
 ``numpy.random.SeedSequence(root, spawn_key=(i, j))``, turned into a 64-bit integer by
-`alliance_sim.model.seed_to_int`. The seed therefore depends on nothing but the root seed
+`alliance_sim.core.randomness.seed_to_int`. The seed therefore depends on nothing but the root seed
 and the run's place in the design: not on the executor, the number of workers, how runs
 are grouped into chunks, the order chunks finish in, or whether the sweep was resumed.
 
 With common random numbers every design point uses the seeds of point 0: replicate j of
 any point is seeded with ``SeedSequence(root, spawn_key=(0, j))``, so differences between
 points come from the parameters alone, not from different draws.
+
+A run (`alliance_sim.run`) is a sweep of one design point: replicate j of a run with
+seed s is seeded with ``SeedSequence(s, spawn_key=(0, j))``, exactly as replicate j of
+point 0 of a sweep with root seed s, so the two share their streams.
 """
 
 from __future__ import annotations
