@@ -14,7 +14,8 @@ help:
 	@echo "make run        set up .venv, run the calibrated CSTO baseline, write results/baseline"
 	@echo "make test       set up .venv and run the test suite"
 	@echo "make test-slow  also run the slow cases"
-	@echo "make lint       ruff check and format check"
+	@echo "make lint       ruff (lint, format), mypy and the layer contract (lint-imports)"
+	@echo "make format     format the code and apply ruff's safe fixes"
 	@echo "make bench      run the benchmarks in bench/"
 	@echo "make baseline   refresh the pinned regression baseline (after a deliberate change)"
 
@@ -44,7 +45,7 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV) && $$base -m venv $(VENV) || exit 1; \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,app]'
+	$(PY) -m pip install --quiet -e '.[test,app,dev]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -56,13 +57,20 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q
 
+# Every check runs even when an earlier one fails (so one run shows all problems); the
+# target fails if any did.
+LINT_PATHS := alliance_sim tests bench
 lint: $(STAMP)
-	$(VENV)/bin/ruff check alliance_sim tests bench
-	$(VENV)/bin/ruff format --check alliance_sim tests bench
+	@status=0; \
+	$(VENV)/bin/ruff check $(LINT_PATHS) || status=1; \
+	$(VENV)/bin/ruff format --check $(LINT_PATHS) || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	$(VENV)/bin/lint-imports --no-logo || status=1; \
+	exit $$status
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format alliance_sim tests bench
-	$(VENV)/bin/ruff check --fix alliance_sim tests bench
+	$(VENV)/bin/ruff format $(LINT_PATHS)
+	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -29,7 +29,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -319,7 +319,7 @@ def EnsembleView(config: ScenarioConfig, key: str) -> None:
     solara.Image(result.status, format="png", width="100%", classes=["ensemble-status"])
 
 
-def html_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], css_class: str) -> None:
+def html_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], css_class: str) -> None:
     """A small HTML table (text escaped), styled like the rest of the page."""
     cell = "padding: 1px 8px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top"
     head = "".join(f'<th style="{cell}">{escape(h)}</th>' for h in headers)

@@ -6,8 +6,8 @@ and the parent folder is synced so that the rename itself survives a power loss.
 crash leaves either the old content or the new one, never a mixture; the temporary
 names start with a dot and end with `.tmp` (files) or `.partial` (folders).
 
-Folders the tool creates hold a marker file, `.alliance-sim`, naming their kind (`run`
-or `sweep`). `--overwrite` replaces only a folder whose marker names the same kind
+Folders the tool creates hold a marker file, `.alliance-sim`, naming their kind (`run`,
+`sweep` or `explain`). `--overwrite` replaces only a folder whose marker names the same kind
 (`check_replaceable`), so a folder the user made is never deleted.
 
 This module is a leaf: it imports nothing from the package but `errors`.
@@ -29,7 +29,7 @@ from alliance_sim.errors import InputError
 MARKER = ".alliance-sim"
 """Name of the marker file in every folder the tool writes."""
 
-KINDS = ("run", "sweep")
+KINDS = ("run", "sweep", "explain")
 """Kinds of folders the tool writes."""
 
 
@@ -160,7 +160,7 @@ def read_json(path: str | Path) -> dict[str, Any]:
 
 
 def write_marker(folder: str | Path, kind: str) -> None:
-    """Mark `folder` as written by the tool, as a folder of `kind` (`run` or `sweep`)."""
+    """Mark `folder` as written by the tool, as a folder of `kind` (one of `KINDS`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown folder kind {kind!r}")
     write_json(Path(folder) / MARKER, {"kind": kind, "package": "alliance-sim"})

@@ -247,18 +247,29 @@ def compare(
     default=None,
     help="Evidence ledger for the quotes (default: the one the run used).",
 )
-def report(folder: Path, out: Path | None, overwrite: bool, ledger: Path | None) -> None:
+@click.option(
+    "--explain",
+    "explain_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder written by 'alliance-sim explain --out', shown in an Explain section "
+    "(default: FOLDER/explain, when it exists).",
+)
+def report(folder: Path, out: Path | None, overwrite: bool, ledger: Path | None, explain_folder: Path | None) -> None:
     """Write a self-contained HTML report of a results FOLDER (a run or a sweep).
 
     One file with the figures embedded, the summary tables, the scenario as run, the
     evidence quotes behind each calibrated parameter and the provenance; it opens in
-    any browser with no network. Symbolic links inside FOLDER are not followed.
+    any browser with no network. Symbolic links inside FOLDER are not followed. When
+    FOLDER/explain holds the outputs of 'alliance-sim explain --out FOLDER/explain'
+    (or --explain names such a folder), the report adds an Explain section.
 
     \b
     Examples:
       alliance-sim report results/baseline
       alliance-sim report results/baseline -o results/baseline.html --overwrite
       alliance-sim report results/sweep1 --ledger seeds/evidence.yaml
+      alliance-sim report results/baseline --explain results/explain_baseline
     """
     target = out or folder / "report.html"
     if target.suffix.lower() not in (".html", ".htm"):
@@ -272,5 +283,5 @@ def report(folder: Path, out: Path | None, overwrite: bool, ledger: Path | None)
     if folder.is_dir():
         refuse_links(folder)
     result = plotting.load_results(folder)
-    path = write_report(result, target, ledger=ledger, folder=folder)
+    path = write_report(result, target, ledger=ledger, folder=folder, explain=explain_folder)
     click.echo(str(path))

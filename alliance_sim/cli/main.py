@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from alliance_sim import __version__
 from alliance_sim.cli.options import EXIT_INPUT
 from alliance_sim.errors import InputError
 
@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "validate": "alliance_sim.cli.check:validate",
     "evidence": "alliance_sim.cli.check:evidence",
     "patterns": "alliance_sim.cli.check:patterns",
+    "explain": "alliance_sim.cli.explain:explain",
     "sweep": "alliance_sim.cli.sweep:sweep",
     "analyze": "alliance_sim.cli.sweep:analyze",
     "plot": "alliance_sim.cli.figures:plot",
@@ -90,12 +91,19 @@ class LazyGroup(click.Group):
             click.secho("interrupted", fg="yellow", err=True)
             sys.exit(130)
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the command line; in standalone mode, usage errors are one `error:` line."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "alliance-sim"
             fail(f"{exc.format_message()} (see '{where} --help')")
@@ -113,7 +121,7 @@ class LazyGroup(click.Group):
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="alliance-sim", message="%(prog)s %(version)s")
+@click.version_option(package_name="alliance-sim", prog_name="alliance-sim", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 def main(debug: bool) -> None:
     """Defection scenarios for military alliances, as Mesa agent-based models.

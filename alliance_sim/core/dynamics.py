@@ -491,7 +491,7 @@ def transition_with_notice(
     rejoin: float,
     scale: float,
     notice_months: int,
-    fixed: Array,
+    fixed: NDArray[np.bool_],
 ) -> tuple[Array, Array]:
     """Monthly status transitions with hysteresis and withdrawal as a procedure.
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -34,7 +34,9 @@ EVENT_FIELDS = ("severity",)
 HAZARD_FIELDS = ("monthly_rate", "severity")
 """Hazard fields a claim may target (`hazards.<id>.<field>`)."""
 MODEL_SECTIONS: dict[str, type[BaseModel]] = {
-    name: info.annotation for name, info in ModelParams.model_fields.items() if info.annotation is not None
+    name: cast("type[BaseModel]", info.annotation)
+    for name, info in ModelParams.model_fields.items()
+    if info.annotation is not None
 }
 """Sections of the behavioural constants (`model.<section>.<field>`)."""
 
@@ -136,18 +138,20 @@ def parse_param(text: str, *, allow_pattern: bool = False) -> ParamPath:
 @cache
 def _adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
     info = model.model_fields[field]
+    annotation: Any = info.annotation
     if info.metadata:
-        return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
-    return TypeAdapter(info.annotation)
+        return TypeAdapter(Annotated[(annotation, *info.metadata)])  # type: ignore[valid-type]
+    return TypeAdapter(annotation)
 
 
 def _model_of(path: ParamPath) -> type[BaseModel]:
-    return {
+    models: dict[str, type[BaseModel]] = {
         "actor": ActorConfig,
         "relation": Relation,
         "event": EventConfig,
         "hazard": HazardConfig,
-    }.get(path.kind) or MODEL_SECTIONS[path.owner]
+    }
+    return models.get(path.kind) or MODEL_SECTIONS[path.owner]
 
 
 def check_bounds(param: str, value: float) -> str | None:

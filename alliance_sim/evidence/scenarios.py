@@ -8,6 +8,7 @@ package and its users call.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def apply_calibration(ledger_path: Path, data: dict[str, Any], origins: Origins,
 
 
 def load_with_provenance(
-    path: str | Path,
+    path: str | os.PathLike[str],
     overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None = None,
 ) -> LoadedScenario:
     """Like `load_scenario`, but also returns provenance (files, overrides, calibration)."""
@@ -99,7 +100,7 @@ def load_with_provenance(
 
 
 def load_scenario(
-    path: str | Path,
+    path: str | os.PathLike[str],
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
 ) -> ScenarioConfig:
     """Load, calibrate and validate a scenario file.

@@ -2,8 +2,10 @@
 
 One file: the figures embedded as PNG data, the summary tables, the scripted events, the
 evidence quotes behind each calibrated parameter and event, the scenario as run and the
-provenance. It has no script, no style sheet or font from elsewhere and no link outside
-itself, so it opens the same in any browser with no network, and can be mailed as is.
+provenance, and an "Explain" section when the results folder holds the outputs of
+`alliance-sim explain --out FOLDER/explain` (or another explain folder is named). It has
+no script, no style sheet or font from elsewhere and no link outside itself, so it opens
+the same in any browser with no network, and can be mailed as is.
 
 The page is the jinja2 template `templates/report.html.j2` (with `report.css`), rendered
 with autoescaping: this module only gathers plain values (text, numbers, tables as
@@ -25,9 +27,9 @@ import jinja2
 import pandas as pd
 import yaml
 
-import alliance_sim
 from alliance_sim.errors import InputError
 from alliance_sim.reporting import figures as plotting
+from alliance_sim.version import __version__
 
 DPI = 100
 """Resolution of the embedded figures."""
@@ -313,6 +315,112 @@ def _provenance(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"columns": ["field", "value"], "rows": rows}
 
 
+# --- Explain --------------------------------------------------------------------------------
+
+EXPLAIN_FOLDER = "explain"
+"""The sub-folder of a results folder that the report looks in for `explain` outputs."""
+
+EXPLAIN_CAPTIONS = {
+    "explain_terms": "Per member, the named terms of the values, month by month (means of replicates), each "
+    "drawn by what it does to the net value of leaving: terms that push the member out above zero, terms that "
+    "hold it in below. Solid line: the net value of leaving; dashed: the smoothed pressure, with the thresholds "
+    "of disengaging and withdrawing.",
+    "explain_knockouts": "Each mechanism switched off and each scripted event removed in turn, with the same "
+    "seeds: the largest change it makes in a member's probability of disengaging, of withdrawing or of being "
+    "away at the end, with its 95% interval. Open markers and grey labels: arms that move no probability "
+    "by 0.05 or more.",
+}
+
+
+def find_explain(folder: str | Path | None, explain: str | Path | None = None) -> Path | None:
+    """The explain folder a report shows: `explain` if given, else FOLDER/explain if it holds one.
+
+    Raises:
+        InputError: `explain` was given but is not an explain folder.
+    """
+    from alliance_sim.reporting.figures.explain import is_explain_folder
+
+    if explain is not None:
+        if not is_explain_folder(explain):
+            raise InputError("not an explain folder (write one with alliance-sim explain --out)", file=str(explain))
+        return Path(explain)
+    if folder is not None and is_explain_folder(Path(folder) / EXPLAIN_FOLDER):
+        return Path(folder) / EXPLAIN_FOLDER
+    return None
+
+
+def _explain(path: Path | None, result: Any) -> dict[str, Any] | None:
+    """The Explain section of a report: the three tables and the two figures."""
+    if path is None:
+        return None
+    from alliance_sim.reporting.figures.explain import (
+        DECOMPOSITION_COLUMNS,
+        decomposition_table,
+        explain_figures,
+        load_explain,
+        strongest,
+    )
+
+    refuse_links(path)
+    explained = load_explain(path)
+    manifest = explained.manifest
+    hegemon = plotting.hegemon(explained)
+    members = [m for m in plotting.member_order(explained) if m != hegemon]
+    decomposition = decomposition_table(explained.decomposition, members)
+    decomposition["member"] = [plotting.display_name(explained, m) for m in decomposition["member"]]
+    knockouts = strongest(explained.knockouts)
+    unmoved = (knockouts["change"] == 0) & (knockouts["low"] == knockouts["high"])
+    knockout_rows = pd.DataFrame(
+        {
+            "arm": knockouts["arm"],
+            "kind": knockouts["kind"],
+            "what": knockouts["label"],
+            "member": [
+                "–" if still else plotting.display_name(explained, m)
+                for m, still in zip(knockouts["member"], unmoved, strict=True)
+            ],
+            "outcome": knockouts["outcome"].where(~unmoved, "–"),
+            "baseline": knockouts["baseline"].map("{:.3f}".format),
+            "knocked out": knockouts["knocked_out"].map("{:.3f}".format),
+            "change": knockouts["change"].map("{:+.3f}".format),
+            "95% interval": [
+                f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in zip(knockouts["low"], knockouts["high"], strict=True)
+            ],
+            "moves little": knockouts["moves_little"].map({True: "moves little", False: ""}),
+        }
+    )
+    replay = explained.replay.copy()
+    if len(replay):
+        replay["requester"] = [plotting.display_name(explained, m) for m in replay["requester"]]
+    run_hash = (getattr(result, "manifest", {}) or {}).get("scenario_hash")
+    facts = {
+        "replicates per arm": manifest.get("replicates"),
+        "seed": manifest.get("seed"),
+        "arms": manifest.get("arms"),
+        "scenario hash": manifest.get("scenario_hash"),
+        "overrides": ", ".join(manifest.get("overrides") or []),
+        "created": manifest.get("created"),
+    }
+    return {
+        "facts": [(k, v) for k, v in facts.items() if v not in (None, "")],
+        "other_scenario": bool(run_hash and manifest.get("scenario_hash") and run_hash != manifest["scenario_hash"]),
+        "decomposition": _frame(decomposition.round(3)),
+        "decomposition_numeric": list(DECOMPOSITION_COLUMNS),
+        "knockouts": _frame(knockout_rows),
+        "knockouts_numeric": ["baseline", "knocked out", "change"],
+        "little": int(knockouts["moves_little"].sum()),
+        "replay": _frame(replay.round(3)) if len(replay) else None,
+        "figures": [
+            {
+                "stem": stem,
+                "data": base64.b64encode(plotting.figure_bytes(fig, "png", dpi=DPI)).decode("ascii"),
+                "caption": EXPLAIN_CAPTIONS.get(stem, ""),
+            }
+            for stem, fig in explain_figures(explained).items()
+        ],
+    }
+
+
 def _render(result: Any, **context: Any) -> str:
     manifest = getattr(result, "manifest", {}) or {}
     scenario = plotting.scenario_of(result)
@@ -321,13 +429,17 @@ def _render(result: Any, **context: Any) -> str:
         "members": _members(result),
         "events": None,
         "sensitivity": None,
+        "explain": None,
         "provenance": _provenance(manifest),
         "seeds": manifest.get("replicate_seeds") or [],
         "written": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": alliance_sim.__version__,
+        "version": __version__,
         **context,
     }
     page["facts"] = [(k, v) for k, v in page["facts"].items() if v not in (None, "")]
+    if page["explain"] is not None:
+        at = next((i for i, (anchor, _) in enumerate(page["nav"]) if anchor == "calibration"), len(page["nav"]))
+        page["nav"] = [*page["nav"][:at], ("explain", "Explain"), *page["nav"][at:]]
     return _template().render(page)
 
 
@@ -356,7 +468,13 @@ def refuse_links(folder: str | Path) -> None:
                 )
 
 
-def build_report(result: Any, *, ledger: str | Path | None = None, folder: str | Path | None = None) -> str:
+def build_report(
+    result: Any,
+    *,
+    ledger: str | Path | None = None,
+    folder: str | Path | None = None,
+    explain: str | Path | None = None,
+) -> str:
     """The HTML text of a report of a run or a sweep.
 
     Args:
@@ -364,20 +482,24 @@ def build_report(result: Any, *, ledger: str | Path | None = None, folder: str |
         ledger: Evidence ledger for the quotes (default: the one named in the manifest,
             or `seeds/evidence.yaml` above the results folder or the working folder).
         folder: The results folder, if the result was loaded from one.
+        explain: A folder written by `alliance-sim explain --out`, shown in an "Explain"
+            section (default: FOLDER/explain, when it holds one).
 
     Raises:
-        InputError: The folder holds a symbolic link, or the ledger given does not exist.
+        InputError: The folder holds a symbolic link, the ledger given does not exist, or
+            `explain` is not an explain folder.
     """
     folder = Path(folder) if folder is not None else getattr(result, "folder", None)
     if folder is not None:
         refuse_links(folder)
     quotes, ledger_path = load_quotes(result, Path(ledger) if ledger is not None else None, folder)
+    section = _explain(find_explain(folder, explain), result)
     if plotting.is_sweep(result):
-        return _sweep_report(result, quotes, ledger_path, folder)
-    return _run_report(result, quotes, ledger_path)
+        return _sweep_report(result, quotes, ledger_path, folder, section)
+    return _run_report(result, quotes, ledger_path, section)
 
 
-def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str) -> str:
+def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str, explain: dict[str, Any] | None) -> str:
     manifest = result.manifest or {}
     name = plotting.scenario_name(result)
     facts = {
@@ -397,6 +519,7 @@ def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str) -> str:
         summary=_run_summary(result),
         figures=_figures(plotting.standard_figures(result)),
         events=_events(result, quotes),
+        explain=explain,
         calibration=_calibration(result, quotes, ledger_path),
         texts=[
             {
@@ -415,7 +538,9 @@ def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str) -> str:
     )
 
 
-def _sweep_report(sweep: Any, quotes: dict[str, dict], ledger_path: str, folder: Path | None) -> str:
+def _sweep_report(
+    sweep: Any, quotes: dict[str, dict], ledger_path: str, folder: Path | None, explain: dict[str, Any] | None
+) -> str:
     manifest = sweep.manifest or {}
     design = manifest.get("design") or {}
     spec = manifest.get("spec") or {}
@@ -444,6 +569,7 @@ def _sweep_report(sweep: Any, quotes: dict[str, dict], ledger_path: str, folder:
         summary=_sweep_summary(sweep, probabilities),
         figures=_figures(plotting.standard_figures(sweep)) if len(probabilities) else [],
         sensitivity=sensitivity,
+        explain=explain,
         calibration=_calibration(sweep, quotes, ledger_path),
         texts=texts,
         nav=[
@@ -457,7 +583,12 @@ def _sweep_report(sweep: Any, quotes: dict[str, dict], ledger_path: str, folder:
 
 
 def write_report(
-    result: Any, path: str | Path, *, ledger: str | Path | None = None, folder: str | Path | None = None
+    result: Any,
+    path: str | Path,
+    *,
+    ledger: str | Path | None = None,
+    folder: str | Path | None = None,
+    explain: str | Path | None = None,
 ) -> Path:
     """Write the report of a run or a sweep to one HTML file.
 
@@ -466,12 +597,13 @@ def write_report(
         path: The HTML file to write.
         ledger: Evidence ledger for the quotes (see `build_report`).
         folder: The results folder, if the result was loaded from one.
+        explain: An explain folder to show (see `build_report`).
 
     Returns:
         The file.
     """
     path = Path(path)
-    text = build_report(result, ledger=ledger, folder=folder)
+    text = build_report(result, ledger=ledger, folder=folder, explain=explain)
     from alliance_sim.files import write_text
 
     return write_text(path, text)

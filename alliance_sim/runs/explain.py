@@ -15,7 +15,7 @@ Three views of one scenario, all on the ensemble engine with common random numbe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ import pandas as pd
 
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.core.mechanisms import MECHANISMS, Mechanism
+from alliance_sim.core.mechanisms import BY_NAME, MECHANISMS, Mechanism
 from alliance_sim.core.phases import VALUE_TERMS
 from alliance_sim.core.types import month_label
 from alliance_sim.core.world import World, compile_timeline
@@ -41,6 +41,9 @@ stays away."""
 
 Z95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
+
+type Progress = Callable[[str, int, int], None]
+"""Called after each step of `explain` with its name, how many are done and how many in all."""
 
 
 @dataclass(frozen=True)
@@ -123,14 +126,15 @@ def knockouts(
     seeds: Sequence[int],
     mechanisms: Sequence[Mechanism] = MECHANISMS,
     events: bool = True,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Each mechanism switched off and each scripted event removed, with common random numbers.
 
     An event is removed by `enabled: false`, which keeps its place in the random numbers, so
-    every arm reads the same draws as the baseline.
+    every arm reads the same draws as the baseline. `progress`, if given, is called after
+    the baseline and after each arm.
     """
     members = config.member_ids
-    base = _indicators(config, seeds)
     arms: list[tuple[str, str, str, ScenarioConfig]] = []
     for mechanism in mechanisms:
         arms.append((mechanism.name, "mechanism", mechanism.label, with_overrides(config, dict(mechanism.knockout))))
@@ -140,9 +144,15 @@ def knockouts(
                 continue
             label = event.note or f"{event.type} in {event.month}"
             arms.append((event.id, "event", label, with_overrides(config, {f"events.{event.id}.enabled": False})))
+    total = len(arms) + 1
+    base = _indicators(config, seeds)
+    if progress is not None:
+        progress("baseline", 1, total)
     rows = []
-    for arm, kind, label, arm_config in arms:
+    for done, (arm, kind, label, arm_config) in enumerate(arms, start=2):
         knocked = _indicators(arm_config, seeds)
+        if progress is not None:
+            progress(arm, done, total)
         for outcome in OUTCOMES:
             diff = knocked[outcome].astype(float) - base[outcome].astype(float)  # (R, m)
             mean = diff.mean(axis=0)
@@ -210,8 +220,9 @@ def explain(
     *,
     seed: int = 0,
     replicates: int = 1000,
-    mechanisms: Sequence[Mechanism] = MECHANISMS,
+    mechanisms: Sequence[Mechanism | str] = MECHANISMS,
     events: bool = True,
+    progress: Progress | None = None,
 ) -> Explanation:
     """Decompose, knock out and replay a scenario (see the module's docstring).
 
@@ -220,22 +231,54 @@ def explain(
         seed: Root seed of the replicates (the same seeds in every arm, and those of
             `run(config, seed=seed)`).
         replicates: Replicates per arm.
-        mechanisms: The mechanisms to knock out (all by default).
+        mechanisms: The mechanisms to knock out, as `Mechanism`s or by name (all by default).
         events: Also remove each scripted event in turn.
+        progress: Called after the decomposition, the baseline, each arm and the replay
+            with the step's name, the steps done and the steps in all.
 
     Returns:
         The `Explanation`.
 
     Raises:
-        InputError: Fewer than two replicates.
+        InputError: Fewer than two replicates, or an unknown mechanism name.
     """
     if replicates < 2:
         raise InputError("explain needs at least 2 replicates (for intervals)", field="replicates")
+    chosen = resolve_mechanisms(mechanisms)
     seeds = run_seeds(seed, 0, range(replicates))  # the seeds of run(config, seed=seed)
+    arms = len(chosen) + (sum(1 for e in config.events if e.id is not None and e.enabled) if events else 0)
+    total = arms + 3
+
+    def step(name: str, done: int) -> None:
+        if progress is not None:
+            progress(name, done, total)
+
+    decomposition = decompose(config, seeds)
+    step("decomposition", 1)
+    table = knockouts(config, seeds, chosen, events, lambda name, done, _: step(name, done + 1))
+    replay = unforced_replay(config, seeds)
+    step("unforced replay", total)
     return Explanation(
-        decomposition=decompose(config, seeds),
-        knockouts=knockouts(config, seeds, mechanisms, events),
-        replay=unforced_replay(config, seeds),
+        decomposition=decomposition,
+        knockouts=table,
+        replay=replay,
         replicates=replicates,
         seed=seed,
     )
+
+
+def resolve_mechanisms(mechanisms: Sequence[Mechanism | str]) -> tuple[Mechanism, ...]:
+    """Mechanisms given as `Mechanism`s or by name, in the order given.
+
+    Raises:
+        InputError: An unknown name (the message lists the known ones).
+    """
+    chosen = []
+    for mechanism in mechanisms:
+        if isinstance(mechanism, Mechanism):
+            chosen.append(mechanism)
+        elif mechanism in BY_NAME:
+            chosen.append(BY_NAME[mechanism])
+        else:
+            raise InputError(f"unknown mechanism {mechanism!r} (mechanisms: {', '.join(BY_NAME)})", field="mechanism")
+    return tuple({m.name: m for m in chosen}.values())

@@ -159,6 +159,8 @@ def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
             continue
         if pa.types.is_dictionary(kind) and kind.ordered:
             frame[name] = pd.Categorical(frame[name], dtype=_ordered_dtype(name))
+        elif pa.types.is_dictionary(kind) and frame.empty:
+            frame[name] = frame[name].astype(object)  # an empty column is float64 by default: a run with no requests
     return pa.Table.from_pandas(frame, schema=schema(table, list(frame.columns)), preserve_index=False, nthreads=1)
 
 

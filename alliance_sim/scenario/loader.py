@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -508,7 +509,7 @@ def _check_before_calibration(data: dict[str, Any], origins: Origins) -> None:
 
 
 def read_scenario(
-    path: str | Path,
+    path: str | os.PathLike[str],
     overrides: Mapping[str, Any] | Iterable[str] | Iterable[Override] | None = None,
     *,
     calibrate: Calibrator | None,

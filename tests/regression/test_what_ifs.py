@@ -47,12 +47,6 @@ def away_share(trace: Trace, member: int, after: int) -> np.ndarray:
     return np.mean(trace.members["status"][after + 1 :, :, member] != 0, axis=0)
 
 
-def withdrew(trace: Trace, member: int, after: int) -> np.ndarray:
-    """Per replicate: 1 if the member withdrew at any time."""
-    del after
-    return np.any(trace.members["status"][:, :, member] == 2, axis=0).astype(float)
-
-
 def mean_of(name: str) -> Callable[[Trace, int, int], np.ndarray]:
     """Per replicate: the mean of a traced quantity from step `after` on."""
 
@@ -87,7 +81,8 @@ WHAT_IFS = (
         "russia_recovers.yaml",
         "2024-01",
         (
-            Target("armenia", withdrew, -1, 0.2),
+            Target("armenia", away_share, -1, 0.3),
+            Target("armenia", mean_of("pressure"), -1, 0.5),
             Target("kazakhstan", away_share, -1, 0.2),
             Target("kyrgyzstan", away_share, -1, 0.1),
         ),
@@ -96,7 +91,6 @@ WHAT_IFS = (
         "full_assistance_to_armenia.yaml",
         "2022-09",
         (
-            Target("armenia", withdrew, -1, 0.1),
             Target("armenia", away_share, -1, 0.1),
             Target("armenia", mean_of("pressure"), -1, 0.3),
         ),
@@ -133,7 +127,7 @@ WHAT_IFS = (
             Target("kazakhstan", mean_of("fear_of_hegemon"), +1, 0.02),
             Target("kazakhstan", away_share, +1, 0.15),
             Target("kazakhstan", mean_of("pressure"), +1, 0.1),
-            Target("armenia", withdrew, +1, 0.1),
+            Target("armenia", mean_of("pressure"), +1, 0.15),
         ),
     ),
 )

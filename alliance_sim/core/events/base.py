@@ -417,7 +417,7 @@ def happens(event: Event, state: State) -> np.ndarray:
     return np.asarray(np.isin(value, allowed))
 
 
-def raise_share(array: np.ndarray, index: tuple[int | None, ...], fired: np.ndarray, amount: float) -> None:
+def raise_share(array: np.ndarray, index: tuple[int | slice | None, ...], fired: np.ndarray, amount: float) -> None:
     """Where `fired`, raise `array[..., *index]` by `amount` of its gap to 1 (in place)."""
     key = (Ellipsis, *index)
     current = array[key]

@@ -17,6 +17,10 @@ Kinds for a sweep (`SweepResult`): `heatmap` (one member's defection probability
 two swept parameters) and `sensitivity` (sensitivity indices with their intervals).
 `compare_figure` sets several runs side by side (baseline against what-ifs).
 
+Figures of `explain` (an `ExplainResult`, read back with `load_explain`): `terms_figure`
+(per member, the named terms over time as stacked areas: what pushes it out above zero,
+what holds it in below) and `knockouts_figure` (a forest plot of the knock-out table).
+
 Style: one colour per member in every figure (Okabe-Ito, colour-blind-safe: the hegemon
 black, the others in scenario order), titles naming the scenario and the number of
 replicates, calendar months on time axes, fonts sized for slides. A state recorded at
@@ -27,12 +31,21 @@ canvas, never through `matplotlib.pyplot`, so figures can be made from several t
 Modules: `style` (colours, fonts, layout), `scenario` (names, members, colours of a
 result), `timeline` (calendar axes, scripted events), `runs` (trajectories, status),
 `defection` (probabilities, survival), `trust` (the trust matrix), `sweeps` (heatmap,
-sensitivity), `compare` (`compare_figure`) and `standard` (`plot`, the standard set,
-`load_results`, `save_figure`). Everything public is importable from `alliance_sim.reporting.figures`.
+sensitivity), `compare` (`compare_figure`), `explain` (the figures of `explain`) and
+`standard` (`plot`, the standard set, `load_results`, `save_figure`). Everything public is
+importable from `alliance_sim.reporting.figures`.
 """
 
 from alliance_sim.reporting.figures.compare import MARKERS, compare_figure
 from alliance_sim.reporting.figures.defection import probabilities_figure, survival_figure
+from alliance_sim.reporting.figures.explain import (
+    ExplainResult,
+    explain_figures,
+    is_explain_folder,
+    knockouts_figure,
+    load_explain,
+    terms_figure,
+)
 from alliance_sim.reporting.figures.runs import quantile_bands, status_figure, status_shares, trajectories_figure
 from alliance_sim.reporting.figures.scenario import (
     colours_of,
@@ -106,16 +119,21 @@ __all__ = [
     "TITLE",
     "TRUST_CMAP",
     "WIDTH",
+    "ExplainResult",
     "colours_of",
     "compare_figure",
     "display_name",
     "event_clusters",
     "event_label",
+    "explain_figures",
     "figure_bytes",
     "heatmap_cells",
     "heatmap_figure",
     "hegemon",
+    "is_explain_folder",
     "is_sweep",
+    "knockouts_figure",
+    "load_explain",
     "load_results",
     "member_colours",
     "member_order",
@@ -136,6 +154,7 @@ __all__ = [
     "status_shares",
     "step_dates",
     "survival_figure",
+    "terms_figure",
     "trajectories_figure",
     "trust_figure",
     "trust_matrix",

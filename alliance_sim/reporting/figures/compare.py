@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.typing import LineStyleType
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.scenario import (
@@ -23,7 +24,16 @@ from alliance_sim.reporting.figures.timeline import date_axis, start_month, step
 from alliance_sim.runs.statistics import defection_table, kaplan_meier
 
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
-LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), (0, (8, 3)), (0, (3, 1, 1, 1, 1, 1)))
+LINESTYLES: tuple[LineStyleType, ...] = (
+    "-",
+    "--",
+    ":",
+    "-.",
+    (0, (5, 1, 1, 1)),
+    (0, (1, 3)),
+    (0, (8, 3)),
+    (0, (3, 1, 1, 1, 1, 1)),
+)
 """Line style of each scenario in the survival panels, in the order of the results."""
 SURVIVAL_ROW = 4.0
 """Height (inches) of the row of survival curves."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -149,7 +150,9 @@ def survival_figure(result: Any, *, members: Sequence[str] | None = None) -> Fig
     for ax in fig.axes:
         if ax.axison:
             date_axis(ax)
-    handles = [Line2D([], [], color=colours[m], linewidth=2.5, label=display_name(result, m)) for m in shown]
+    handles: list[Artist] = [
+        Line2D([], [], color=colours[m], linewidth=2.5, label=display_name(result, m)) for m in shown
+    ]
     handles.append(Patch(color="#333333", alpha=0.2, label="95% interval"))
     legend_row(fig.add_subplot(grid[0, :]), handles)
     event_key(fig, entries)
