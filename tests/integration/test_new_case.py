@@ -96,8 +96,8 @@ def test_validate_names_file_line_and_item_of_a_misquote(cli: CliRunner, tmp_pat
 
 
 def test_run_manifest_and_report_name_sources_and_reader_comments(tmp_path: Path) -> None:
+    from alliance_sim import run
     from alliance_sim.reporting.report import build_report
-    from alliance_sim.runs.pipeline import run
 
     loaded = load_with_provenance(ROOT / "scenarios" / "csto_2022.yaml")
     result = run(loaded, seed=1, replicates=2, engine="ensemble")
@@ -114,8 +114,8 @@ def test_run_manifest_and_report_name_sources_and_reader_comments(tmp_path: Path
 
 
 def test_report_of_old_results_without_citations_falls_back_to_the_file(tmp_path: Path) -> None:
+    from alliance_sim import run
     from alliance_sim.reporting.report import build_report
-    from alliance_sim.runs.pipeline import run
 
     result = run(load_with_provenance(ROOT / "tests" / "fixtures" / "small.yaml"), seed=2, replicates=2)
     result.manifest["calibration"] = {"actors.big.capacity": {"value": 0.5, "evidence": ["kept"], "used": True}}
