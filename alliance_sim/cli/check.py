@@ -118,7 +118,9 @@ def evidence(actor: str | None, param: str | None, ledger: Path | None, as_json:
         if (actor is None or actor in item.actors)
         and (param is None or any(c.param == param or c.param.startswith(param + ".") for c in item.claims))
     ]
-    click.echo(json.dumps({"ledger": str(path), "items": items}, indent=2, default=str))
+    cited = {item["source"] for item in items}
+    sources = {name: article.as_dict() for name, article in book.articles.items() if name in cited}
+    click.echo(json.dumps({"ledger": str(path), "sources": sources, "items": items}, indent=2, default=str))
 
 
 @click.command()

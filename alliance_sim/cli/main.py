@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "compare": "alliance_sim.cli.figures:compare",
     "report": "alliance_sim.cli.figures:report",
     "app": "alliance_sim.cli.app:app",
+    "new": "alliance_sim.cli.new:new",
 }
 """Every command, in the order `--help` lists them, and where it is defined."""
 

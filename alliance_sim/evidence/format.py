@@ -10,6 +10,7 @@ from alliance_sim.evidence.calibration import calibrate
 from alliance_sim.evidence.ledger import CalibratedValue, CalibrationMapping, Claim, EvidenceItem, Ledger
 from alliance_sim.evidence.paths import _choices
 from alliance_sim.evidence.quotes import normalise_quote
+from alliance_sim.evidence.sources import SOURCES_FILE
 
 _WRAP = 88
 
@@ -37,7 +38,8 @@ def _matches(param: str, wanted: str) -> bool:
 
 
 def _format_item(item: EvidenceItem, mapping: CalibrationMapping, claims: tuple[Claim, ...]) -> str:
-    lines = [f"{item.id}  {item.date}  {item.source}"]
+    lines = [f"{item.id}  {item.date}"]
+    lines.append(textwrap.fill(item.attribution, _WRAP, initial_indent="  from: ", subsequent_indent="    "))
     if item.quote:
         lines.append(
             textwrap.fill(f'"{normalise_quote(item.quote)}"', _WRAP, initial_indent="  ", subsequent_indent="   ")
@@ -102,6 +104,9 @@ def format_ledger(ledger: Ledger, *, actor: str | None = None, param: str | None
         if claims or (param is None and not item.claims):
             blocks.append(_format_item(item, ledger.mapping, claims))
     header = f"{ledger.path}: {len(blocks)} of {len(ledger.items)} items"
+    if ledger.articles:
+        table = ledger.path.parent / SOURCES_FILE
+        header += f"\n(sources from {table}; [square brackets]: inferred from the article's text)"
     if param is not None:
         values = calibrate(ledger)
         blocks.extend(_format_value(v) for p, v in values.items() if _matches(p, param))

@@ -10,15 +10,18 @@ ask (where a claim sits, which claims set a parameter, where its value starts).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from alliance_sim.errors import InputError
 from alliance_sim.evidence.schema import CalibrationMapping, DataSource, Prior, Scale
+from alliance_sim.evidence.sources import ArticleSource
 from alliance_sim.scenario.yamlio import PathKey, Positions
 
 __all__ = [
+    "KIND_LABELS",
+    "READER_COMMENT",
     "ROW",
     "CalibratedValue",
     "CalibrationMapping",
@@ -32,6 +35,11 @@ __all__ = [
     "claims_by_param",
     "prior_for",
 ]
+
+READER_COMMENT = "reader_comment"
+"""The kind of an item quoting a reader's comment under an article, not the article."""
+KIND_LABELS = {"article": "article", READER_COMMENT: "reader comment", "data": "data"}
+"""How each kind of item is named on screen."""
 
 ROW = re.compile(r"^([A-Z]{2,3}(?:\+[A-Z]{2,3})*) (\d{4}) ([a-z]+)$")
 """A data row: ``ABB[+ABB...] YEAR column`` (see `Claim.row`)."""
@@ -87,6 +95,10 @@ class EvidenceItem:
             recorded to check runs against and is not an input.
         line: Line of the item in the ledger.
         note: Why it is read as it is.
+        kind: `article`, `reader_comment` (a reader's comment under the article, not the
+            article) or `data` (a row of a data source).
+        citation: The source as a reader knows it: outlet, title and date from the sources
+            table, a data source's citation, or the file name when the ledger has no table.
 
     """
 
@@ -98,6 +110,14 @@ class EvidenceItem:
     claims: tuple[Claim, ...]
     line: int
     note: str = ""
+    kind: str = "article"
+    citation: str = ""
+
+    @property
+    def attribution(self) -> str:
+        """Where the quote comes from, in words: the citation, marked when it is a reader's comment."""
+        cited = self.citation or self.source
+        return f"reader comment under {cited}" if self.kind == READER_COMMENT else cited
 
 
 @dataclass(frozen=True)
@@ -111,6 +131,8 @@ class Ledger:
         priors: Starting points by parameter path (a path segment may be ``*``).
         sources: Non-article sources by key.
         positions: Where every key sits in the file, for located errors.
+        articles: The articles' outlet, title and date by file name, from the sources
+            table next to the ledger (empty when it has none).
 
     """
 
@@ -120,6 +142,7 @@ class Ledger:
     priors: dict[str, Prior]
     sources: dict[str, DataSource]
     positions: Positions
+    articles: dict[str, ArticleSource] = field(default_factory=dict)
 
     def error(self, message: str, where: PathKey) -> InputError:
         """Return an `InputError` located at `where` in the ledger."""

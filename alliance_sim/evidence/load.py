@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from alliance_sim.errors import InputError
 from alliance_sim.evidence.ledger import (
+    READER_COMMENT,
     ROW,
     Claim,
     DataSource,
@@ -27,6 +28,7 @@ from alliance_sim.evidence.ledger import (
 )
 from alliance_sim.evidence.paths import parse_param
 from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec
+from alliance_sim.evidence.sources import SourceTable, inside, sources_next_to
 from alliance_sim.scenario.config import parse_month
 from alliance_sim.scenario.locate import input_error, shorten
 from alliance_sim.scenario.yamlio import PathKey, Positions, read_text, read_yaml
@@ -56,10 +58,12 @@ def load_ledger(path: str | Path) -> Ledger:
         raise input_error(exc, positions, data=data) from None
     folder = path.parent
     sources = _check_sources(spec, folder, positions)
+    table = sources_next_to(path)
+    articles = table.articles if table is not None else {}
     priors = _check_priors(spec, positions)
     checked: set[str] = set()
-    items = tuple(_build_item(i, s, spec, folder, positions, checked) for i, s in enumerate(spec.items))
-    ledger = Ledger(path, items, spec.mapping, priors, sources, positions)
+    items = tuple(_build_item(i, s, spec, folder, positions, checked, table) for i, s in enumerate(spec.items))
+    ledger = Ledger(path, items, spec.mapping, priors, sources, positions, articles)
     _check_references(ledger)
     _check_param_claims(ledger)
     return ledger
@@ -115,7 +119,13 @@ def _check_date(text: str) -> None:
 
 
 def _build_item(
-    index: int, spec: ItemSpec, ledger: LedgerSpec, folder: Path, positions: Positions, checked: set[str]
+    index: int,
+    spec: ItemSpec,
+    ledger: LedgerSpec,
+    folder: Path,
+    positions: Positions,
+    checked: set[str],
+    table: SourceTable | None,
 ) -> EvidenceItem:
     where: PathKey = ("items", index)
     try:
@@ -124,11 +134,11 @@ def _build_item(
         raise positions.error(str(exc), (*where, "date")) from None
     is_data = spec.source in ledger.sources
     if not is_data:
-        articles = sorted(p.name for p in folder.glob("*.txt"))
-        if "/" in spec.source or "\\" in spec.source or not (folder / spec.source).is_file():
+        articles = sorted(p.relative_to(folder).as_posix() for p in (*folder.glob("*.txt"), *folder.glob("*/*.txt")))
+        if not inside(spec.source) or not (folder / spec.source).is_file():
             keys = _listed(list(ledger.sources)) or "none"
             raise positions.error(
-                f"unknown source {spec.source!r}: neither an article file next to the ledger "
+                f"unknown source {spec.source!r}: neither an article file in the ledger's folder "
                 f"({_listed(articles) or 'none found'}) nor a key of sources ({keys})",
                 (*where, "source"),
             )
@@ -137,6 +147,16 @@ def _build_item(
             checked.add(spec.source)
         if not spec.quote or not spec.quote.strip():
             raise positions.error("an item citing an article needs a quote", (*where, "quote"))
+        if table is not None and spec.source not in table.articles:
+            raise positions.error(
+                f"article {spec.source!r} is not in {table.path.name} next to the ledger; "
+                "add its outlet, title and date there",
+                (*where, "source"),
+            )
+    elif spec.kind == READER_COMMENT:
+        raise positions.error("a reader comment quotes an article file, not a data source", (*where, "kind"))
+    if spec.kind == READER_COMMENT:
+        _check_reader_claims(index, spec, ledger, positions)
     if not spec.claims and not spec.note.strip():
         raise positions.error(
             "an item without claims records an observed outcome; its note must say what it shows",
@@ -144,7 +164,25 @@ def _build_item(
         )
     claims = tuple(_build_claim(index, j, c, spec, is_data, ledger, positions) for j, c in enumerate(spec.claims))
     line = positions.locate(where)[0] or 0
-    return EvidenceItem(spec.id, spec.source, spec.quote or "", spec.date, tuple(spec.actors), claims, line, spec.note)
+    if is_data:
+        kind, cited = "data", ledger.sources[spec.source].citation
+    else:
+        article = table.articles.get(spec.source) if table is not None else None
+        kind, cited = spec.kind, article.citation() if article is not None else spec.source
+    return EvidenceItem(
+        spec.id, spec.source, spec.quote or "", spec.date, tuple(spec.actors), claims, line, spec.note, kind, cited
+    )
+
+
+def _check_reader_claims(index: int, spec: ItemSpec, ledger: LedgerSpec, positions: Positions) -> None:
+    """A reader's comment is an opinion: its direction claims take the weakest strength only."""
+    weakest = min(ledger.mapping.steps, key=lambda name: ledger.mapping.steps[name])
+    for j, claim in enumerate(spec.claims):
+        if claim.kind == "direction" and claim.strength != weakest:
+            raise positions.error(
+                f"a reader comment claims with the weakest strength only ({weakest}), not {claim.strength!r}",
+                ("items", index, "claims", j, "strength"),
+            )
 
 
 def _build_claim(

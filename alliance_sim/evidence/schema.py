@@ -122,6 +122,8 @@ class ItemSpec(_Strict):
 
     id: str = Field(pattern=_ITEM_ID, max_length=80)
     source: str = Field(min_length=1)
+    kind: Literal["article", "reader_comment"] = "article"
+    """`reader_comment` for a quote from a reader's comment under the article, not the article."""
     quote: str | None = None
     date: str
     actors: list[ActorId] = Field(min_length=1)

@@ -120,8 +120,9 @@ def load_quotes(result: Any, ledger: Path | None = None, folder: Path | None = N
     folder that carries its quotes reports them as they were when it ran.
 
     Returns:
-        Items by id (`source`, `quote`, `date`, `actors`, `note`) and where they came from
-        (empty when no ledger was found).
+        Items by id (`source`, the file; `citation`, the source as a reader knows it;
+        `kind`, `article`, `reader_comment` or `data`; `quote`, `date`, `actors`, `note`)
+        and where they came from (empty when no ledger was found).
     """
     if ledger is not None and not Path(ledger).is_file():
         raise InputError("no such ledger file", file=str(ledger))
@@ -141,7 +142,6 @@ def _read_items(path: Path) -> dict[str, dict] | None:
         from alliance_sim.evidence import load_ledger
 
         book = load_ledger(path)
-        citations = {k: s.citation for k, s in book.sources.items()}
         return {
             item.id: {
                 "source": item.source,
@@ -149,7 +149,8 @@ def _read_items(path: Path) -> dict[str, dict] | None:
                 "date": item.date,
                 "actors": list(item.actors),
                 "note": item.note,
-                "citation": citations.get(item.source, ""),
+                "citation": item.citation,
+                "kind": item.kind,
             }
             for item in book.items
         }
@@ -169,6 +170,7 @@ def _read_items(path: Path) -> dict[str, dict] | None:
                 "actors": item.get("actors", []),
                 "note": item.get("note", ""),
                 "citation": (sources.get(item.get("source")) or {}).get("citation", ""),
+                "kind": item.get("kind", "article"),
             }
             for item in data["items"]
             if isinstance(item, dict) and "id" in item
@@ -189,6 +191,8 @@ def _evidence(ids: Sequence[str], quotes: dict[str, dict]) -> list[dict[str, Any
                 "id": item_id,
                 "missing": False,
                 "source": item.get("citation") or item.get("source"),
+                "file": item.get("source") if item.get("citation") else "",
+                "reader_comment": item.get("kind") == "reader_comment",
                 "date": item.get("date"),
                 "quote": quote if not quote or quote[:1] in '"“' else f"“{quote}”",
             }

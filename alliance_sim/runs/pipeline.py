@@ -451,6 +451,8 @@ def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> d
         "evidence": {
             key: {
                 "source": item.source,
+                "citation": item.citation,
+                "kind": item.kind,
                 "quote": item.quote,
                 "date": item.date,
                 "actors": list(item.actors),
