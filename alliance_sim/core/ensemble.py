@@ -35,19 +35,29 @@ def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:
     return blocks
 
 
-def run_ensemble(config: ScenarioConfig | World, seeds: Sequence[int], terms: bool = False) -> Trace:
+Timeline = Sequence[tuple[int, World]]
+"""The worlds a run passes through, from their first steps (`compile_timeline`)."""
+
+
+def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False) -> Trace:
     """Run one replicate per seed, all at once.
 
     Args:
-        config: The scenario (or its compiled `World`; a scenario with `changes` switches
-            world at each change's month).
+        config: The scenario, or its compiled timeline (`compile_timeline`: a scenario with
+            `changes` switches world at each change's month), or one compiled `World` (no
+            changes).
         seeds: One integer seed per replicate (see `alliance_sim.model.seed_to_int`).
         terms: Also trace the named terms of the values (`Trace.terms`, for `explain`).
 
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
-    timeline = ((0, config),) if isinstance(config, World) else compile_timeline(config)
+    if isinstance(config, World):
+        timeline: Timeline = ((0, config),)
+    elif isinstance(config, tuple | list):
+        timeline = config
+    else:
+        timeline = compile_timeline(config)
     world = timeline[0][1]
     batch = (len(seeds),)
     draws = random_blocks(world, seeds)

@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.ensemble import Timeline, run_ensemble
 from alliance_sim.core.trace import TRACED, Trace
-from alliance_sim.core.world import compile_world
+from alliance_sim.core.world import compile_timeline
 from alliance_sim.runs import tables as tb
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig, month_label
@@ -155,7 +155,8 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
         seeds = run_seeds(context.root, point, replicates, common=context.common)
         try:
             config = point_config(context, values)
-            world = compile_world(config)
+            timeline = compile_timeline(config)  # the scenario, then each of its `changes`
+            world = timeline[0][1]
             months = step_labels(config)
         except Exception as exc:  # a bad combination of values: the whole point fails
             _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
@@ -164,7 +165,7 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
             for start in range(0, len(reps), context.block):
                 _run_ensemble_block(
                     context,
-                    world,
+                    timeline,
                     months,
                     point,
                     reps[start : start + context.block],
@@ -234,7 +235,7 @@ def _record(
 
 def _run_ensemble_block(
     context: RunContext,
-    world: Any,
+    timeline: Timeline,
     months: np.ndarray,
     point: int,
     reps: np.ndarray,
@@ -243,19 +244,19 @@ def _run_ensemble_block(
 ) -> None:
     started = time.perf_counter()
     try:
-        trace = run_ensemble(world, list(seeds))
+        trace = run_ensemble(timeline, list(seeds))
     except Exception:
         if len(reps) == 1:
             raise
         # Find the runs that fail: run each replicate alone.
         for k in range(len(reps)):
             try:
-                _run_ensemble_block(context, world, months, point, reps[k : k + 1], seeds[k : k + 1], tables)
+                _run_ensemble_block(context, timeline, months, point, reps[k : k + 1], seeds[k : k + 1], tables)
             except Exception as exc:
                 _add(tables, "runs", _runs_frame(context, point, reps[k : k + 1], seeds[k : k + 1], error_text(exc), 0))
         return
     seconds = (time.perf_counter() - started) / len(reps)
-    _record(context, trace, world.members, months, point, reps, tables)
+    _record(context, trace, timeline[0][1].members, months, point, reps, tables)
     _add(tables, "runs", _runs_frame(context, point, reps, seeds, "", seconds))
 
 

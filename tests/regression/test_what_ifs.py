@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -339,3 +340,25 @@ def test_the_generic_example_has_thresholds_that_suit_it():
     away = np.mean(np.any(status != 0, axis=0), axis=0)
     east, west = config.member_ids.index("east"), config.member_ids.index("west")
     assert 0.2 < away[east] < 0.9 and away[west] < away[east]
+
+
+def test_run_and_sweep_follow_a_change_on_both_engines():
+    """The pipeline runs a scenario's `changes:` on the ensemble engine too, as the Mesa engine does."""
+    from alliance_sim import run
+
+    what_if = load_scenario(ROOT / "scenarios" / "what_if" / "russia_recovers.yaml")
+    tables = {
+        engine: run(what_if, seed=5, replicates=6, engine=engine).members.sort_values(["replicate", "step", "member"])
+        for engine in ("ensemble", "mesa")
+    }
+    columns = ["replicate", "step", "member", "status", "pressure"]
+    pd.testing.assert_frame_equal(
+        tables["ensemble"][columns].reset_index(drop=True), tables["mesa"][columns].reset_index(drop=True)
+    )
+    base = run(baseline(), seed=5, replicates=6, engine="ensemble").members.sort_values(["replicate", "step", "member"])
+    after = tables["ensemble"]["step"].to_numpy() >= 25  # step 25 records 2024-01, the first month changed
+    assert not np.allclose(tables["ensemble"]["pressure"].to_numpy()[after], base["pressure"].to_numpy()[after])
+    before = ~after
+    np.testing.assert_array_equal(
+        tables["ensemble"]["pressure"].to_numpy()[before], base["pressure"].to_numpy()[before]
+    )
