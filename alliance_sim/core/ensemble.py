@@ -13,7 +13,7 @@ the same as the Mesa model's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -52,12 +52,13 @@ def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int]
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
+    timeline: Timeline
     if isinstance(config, World):
-        timeline: Timeline = ((0, config),)
+        timeline = ((0, config),)
     elif isinstance(config, tuple | list):
         timeline = config
     else:
-        timeline = compile_timeline(config)
+        timeline = compile_timeline(cast("ScenarioConfig", config))
     world = timeline[0][1]
     batch = (len(seeds),)
     draws = random_blocks(world, seeds)
