@@ -217,29 +217,20 @@ class AllianceModel(mesa.Model):
     def log_notice(self, agent: MemberState) -> None:
         """Record a member's notice of withdrawal in the event log."""
         months = int(self.state.notice[agent.index])
-        self.event_log.append(
-            {
-                "step": self.steps,
-                "month": self.world.month(self.steps - 1),
-                "event": f"{agent.actor_id}_notice",
-                "kind": "status",
-                "target": agent.actor_id,
-                "source": "",
-                "severity": float("nan"),
-                "requester": "",
-                "answer": "",
-                "votes": "",
-                "note": f"gives notice of withdrawal, effective in {months} months (pressure {agent.pressure:.2f})",
-            }
-        )
+        note = f"gives notice of withdrawal, effective in {months} months (pressure {agent.pressure:.2f})"
+        self._log_status_row(agent, "notice", note)
 
     def log_status_change(self, agent: MemberState, before: int, after: int) -> None:
         """Record a member's change of status in the event log."""
+        note = f"{STATUS_NAMES[before]} -> {STATUS_NAMES[after]} (pressure {agent.pressure:.2f})"
+        self._log_status_row(agent, STATUS_NAMES[after], note)
+
+    def _log_status_row(self, agent: MemberState, what: str, note: str) -> None:
         self.event_log.append(
             {
                 "step": self.steps,
                 "month": self.world.month(self.steps - 1),
-                "event": f"{agent.actor_id}_{STATUS_NAMES[after]}",
+                "event": f"{agent.actor_id}_{what}",
                 "kind": "status",
                 "target": agent.actor_id,
                 "source": "",
@@ -247,7 +238,7 @@ class AllianceModel(mesa.Model):
                 "requester": "",
                 "answer": "",
                 "votes": "",
-                "note": f"{STATUS_NAMES[before]} -> {STATUS_NAMES[after]} (pressure {agent.pressure:.2f})",
+                "note": note,
             }
         )
 

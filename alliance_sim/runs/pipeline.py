@@ -419,19 +419,14 @@ def ledger_record(loaded: LoadedScenario) -> dict[str, Any] | None:
 
 def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> dict[str, Any]:
     """What every manifest records about the scenario and the software (run and sweep alike)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     import mesa
 
     from alliance_sim.runs.results import git_commit
+    from alliance_sim.version import __version__
 
-    try:
-        package_version = version("alliance-sim")
-    except PackageNotFoundError:  # a source tree that is not installed
-        package_version = "0.0.0+unknown"
     return {
         "package": "alliance-sim",
-        "version": package_version,
+        "version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": config.name,
         "scenario_file": str(loaded.path) if loaded.path else None,
