@@ -295,6 +295,7 @@ class ScenarioConfig(FrozenModel):
             if offset <= previous:
                 raise ValueError(f"changes.{i}.from: changes must come in the order of their months")
             previous = offset
+        self._check_changes()
         for i, hazard in enumerate(self.hazards):
             where = f"hazards.{i}"
             hazard.kind.check_roles(hazard, self, where)
@@ -307,6 +308,23 @@ class ScenarioConfig(FrozenModel):
             if hazard.start is not None and hazard.end is not None and month_index(hazard.start, hazard.end) < 0:
                 raise ValueError(f"{where}.end: {hazard.end} is before the hazard's start {hazard.start}")
         return self
+
+    def _check_changes(self) -> None:
+        """Each change's values must make a valid scenario, checked now rather than when a run reaches it."""
+        if not self.changes:
+            return
+        from alliance_sim.errors import InputError
+        from alliance_sim.scenario.loader import with_overrides
+
+        base = self.model_copy(update={"changes": []})
+        values: dict[str, object] = {}
+        for i, change in enumerate(self.changes):
+            values.update(change.set)
+            try:
+                with_overrides(base, values)
+            except InputError as exc:
+                path = exc.field or next(iter(change.set))
+                raise ValueError(f"changes.{i}.set.{path}: {exc.message}") from None
 
     def phases(self) -> list[tuple[int, ScenarioConfig]]:
         """The scenario as it holds in each period of the run: its `changes` applied in turn.

@@ -362,3 +362,18 @@ def test_run_and_sweep_follow_a_change_on_both_engines():
     np.testing.assert_array_equal(
         tables["ensemble"]["pressure"].to_numpy()[before], base["pressure"].to_numpy()[before]
     )
+
+
+def test_a_bad_value_in_changes_is_an_input_error_at_load(tmp_path):
+    """Found by the fuzzer: a change's values are checked when the scenario loads, with its place."""
+    from alliance_sim.errors import InputError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        f"extends: {ROOT / 'scenarios' / 'csto_2022.yaml'}\nname: bad\n"
+        "changes:\n  - from: '2024-01'\n    set:\n      model.shocks.war_recovery: -1\n"
+    )
+    with pytest.raises(InputError) as excinfo:
+        load_scenario(path)
+    assert str(excinfo.value).startswith(f"{path}:")
+    assert "changes.0.set.model.shocks.war_recovery: Input should be greater than or equal to 0" in str(excinfo.value)
