@@ -82,6 +82,7 @@ class AllianceModel(mesa.Model):
         self.config = config
         self.timeline = compile_timeline(config)
         self.world = self.timeline[0][1]
+        self._switch = dict(self.timeline)
         self.draws = random_block(seed, self.world.steps, self.world.columns)
         self.members: list[MemberState] = []
         self.outsiders: list[OutsideActor] = []
@@ -155,7 +156,7 @@ class AllianceModel(mesa.Model):
         `DataCollector`.
         """
         t = self.steps - 1
-        self.world = dict(self.timeline).get(t, self.world)
+        self.world = self._switch.get(t, self.world)
         noticed = self.state.notice.copy()
         before = run_month(self.world, self.state, t, self.draws[t], self.trace, self._log_event)
         for agent in self.members:

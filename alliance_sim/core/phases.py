@@ -220,7 +220,7 @@ def _toward(matrix: np.ndarray, k: int | np.ndarray) -> np.ndarray:
     """Entries of a static (member, actor) matrix toward actor `k` (one per replicate)."""
     if np.ndim(k) == 0:
         return np.asarray(matrix[:, int(k)])
-    return np.asarray(matrix[..., k].T)
+    return np.asarray(np.moveaxis(matrix[..., k], 0, -1))
 
 
 def answer_scores(world: World, state: State, request: Request) -> np.ndarray:
@@ -361,15 +361,11 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
     slot = 0
     happenings: list[tuple[Event, int]] = [(event, -1) for event in world.scripted[step]]
     happenings += [(event, h) for h, event in world.hazards_at(step)]
-    deterrence = world.config.model.threat.deterrence
     for event, h in happenings:
         if h < 0:
             fired = happens(event, state)
         else:
-            rate: float | np.ndarray = event.rate
-            if event.kind == "attack" and event.source is not None and event.source >= world.m:
-                # A credible alliance deters: the attacker strikes less often.
-                rate = dyn.deterred_rate(event.rate, state.cred[..., event.target, event.source], deterrence)
+            rate = event.behaviour.rate(world, state, event)
             fired = np.asarray(draws[..., world.hazard_column(h)] < rate)
         kind = event.behaviour
         first_slot = slot

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from alliance_sim.core.trace import TRACED
 from alliance_sim.errors import InputError
 from alliance_sim.experiments.executors import Executor, ProcessExecutor, SerialExecutor, make_executor
 from alliance_sim.experiments.results import SweepResult
@@ -172,7 +173,7 @@ def run_memory(config: ScenarioConfig, replicates: int) -> float:
     """
     steps = config.time.horizon_months + 1
     m = len(config.member_ids)
-    per = steps * m * (8 * 14 + 16) + steps * 80 + m * 120
+    per = steps * m * (8 * len(TRACED) + 16) + steps * 80 + m * 120
     if config.outputs.trust_matrix:
         per += steps * m * (m - 1) * 40
     return 2.0 * per * replicates

@@ -3,7 +3,7 @@
 Three views of one scenario, all on the ensemble engine with common random numbers:
 
 - the **decomposition**: for each member and month, the value of staying and of leaving
-  split into their named terms (`alliance_sim.core.state.VALUE_TERMS`), averaged over
+  split into their named terms (`alliance_sim.core.phases.VALUE_TERMS`), averaged over
   replicates;
 - the **knock-out table**: each named mechanism (`alliance_sim.core.mechanisms`) switched
   off, and each scripted event removed (its random numbers kept), in turn, with the same
@@ -184,8 +184,9 @@ def unforced_replay(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFram
     """How often the decision rule alone gives the answers the scenario replays."""
     reported = {e.id: e for e in config.events if e.answer is not None and e.id is not None}
     free = with_overrides(config, {f"events.{event_id}.answer": None for event_id in reported}) if reported else config
-    world: World = compile_timeline(free)[0][1]
-    trace = run_ensemble(free, seeds)
+    timeline = compile_timeline(free)
+    world: World = timeline[0][1]
+    trace = run_ensemble(timeline, seeds)
     assert trace.answers is not None
     rows = []
     for month in world.scripted:

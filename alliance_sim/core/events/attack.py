@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.events.base import Event, EventKind, EventSpec, raise_share
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class Attack(EventKind):
         super().check_roles(spec, config, where)
         if spec.source == spec.target:
             raise ValueError(f"{where}.source: an actor cannot attack itself")
+
+    def rate(self, world: World, state: State, event: Event) -> float | np.ndarray:
+        """An outside attacker strikes less often where the alliance is credible (deterrence)."""
+        if event.source is None or event.target is None or event.source < world.m:
+            return event.rate
+        deterrence = world.config.model.threat.deterrence
+        return dyn.deterred_rate(event.rate, state.cred[..., event.target, event.source], deterrence)
 
     def apply(self, world: World, state: State, event: Event, fired: np.ndarray) -> None:
         """Raise the source's shown hostility toward the target."""

@@ -73,10 +73,10 @@ class EventSpec(FrozenModel):
         return self
 
 
-ANSWER_WORDS = ("full", "token", "refused")
+ANSWER_WORDS = dyn.ANSWER_NAMES
 """Answers a condition may name."""
 
-STATUS_WORDS = ("member", "disengaged", "withdrawn")
+STATUS_WORDS = dyn.STATUS_NAMES
 """Statuses a condition may name."""
 
 
@@ -383,6 +383,10 @@ class EventKind:
     def slots(self, event: Event, m: int) -> int:
         """Request slots the event reserves in its month: by default 1 if it raises a request."""
         return 1 if event.request else 0
+
+    def rate(self, world: World, state: State, event: Event) -> float | np.ndarray:
+        """A hazard's chance of firing this month (per run): by default its monthly rate."""
+        return event.rate
 
     def apply(self, world: World, state: State, event: Event, fired: np.ndarray) -> None:
         """Change the state wherever the event fired (a bool, or one per replicate)."""
