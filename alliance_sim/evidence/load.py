@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from alliance_sim.errors import InputError
 from alliance_sim.evidence.ledger import (
     READER_COMMENT,
@@ -30,8 +28,8 @@ from alliance_sim.evidence.paths import parse_param
 from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec
 from alliance_sim.evidence.sources import SourceTable, inside, sources_next_to
 from alliance_sim.scenario.config import parse_month
-from alliance_sim.scenario.locate import input_error, shorten
-from alliance_sim.scenario.yamlio import PathKey, Positions, read_text, read_yaml
+from alliance_sim.scenario.locate import shorten
+from alliance_sim.scenario.yamlio import PathKey, Positions, read_model, read_text
 
 DEFAULT_LEDGER = Path("seeds") / "evidence.yaml"
 """Where the ledger sits relative to the repository root (see `find_ledger`)."""
@@ -51,11 +49,7 @@ def load_ledger(path: str | Path) -> Ledger:
 
     """
     path = Path(path)
-    data, positions = read_yaml(path)
-    try:
-        spec = LedgerSpec.model_validate(data)
-    except ValidationError as exc:
-        raise input_error(exc, positions, data=data) from None
+    spec, positions = read_model(path, LedgerSpec)
     folder = path.parent
     sources = _check_sources(spec, folder, positions)
     table = sources_next_to(path)

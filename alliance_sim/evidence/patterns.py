@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
@@ -24,8 +24,8 @@ from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import Month, ScenarioConfig, month_index
 from alliance_sim.scenario.loader import with_overrides
-from alliance_sim.scenario.locate import input_error, shorten
-from alliance_sim.scenario.yamlio import read_yaml
+from alliance_sim.scenario.locate import shorten
+from alliance_sim.scenario.yamlio import read_model
 
 
 class Pattern(BaseModel):
@@ -58,11 +58,8 @@ def load_patterns(path: str | Path, evidence_ids: set[str] | None = None) -> lis
     Raises:
         InputError: A bad file, field or evidence id, located by file, line and field.
     """
-    data, positions = read_yaml(path)
-    try:
-        patterns = _PatternFile.model_validate(data).patterns
-    except ValidationError as exc:
-        raise input_error(exc, positions, data=data) from None
+    spec, positions = read_model(path, _PatternFile)
+    patterns = spec.patterns
     if evidence_ids is not None:
         for i, pattern in enumerate(patterns):
             if pattern.evidence not in evidence_ids:

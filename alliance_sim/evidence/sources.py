@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alliance_sim.scenario.locate import input_error
-from alliance_sim.scenario.yamlio import Positions, read_yaml
+from alliance_sim.scenario.yamlio import Positions, read_model
 
 SOURCES_FILE = "sources.yaml"
 """The sources table's name, next to the ledger."""
@@ -189,11 +188,7 @@ def load_sources(path: str | Path) -> SourceTable:
         InputError: Anything wrong, located by file, line, column and field.
     """
     path = Path(path)
-    data, positions = read_yaml(path)
-    try:
-        spec = SourcesSpec.model_validate(data)
-    except ValidationError as exc:
-        raise input_error(exc, positions, data=data) from None
+    spec, positions = read_model(path, SourcesSpec)
     for name in spec.articles:
         if not inside(name) or not (path.parent / name).is_file():
             raise positions.error(

@@ -28,14 +28,13 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from alliance_sim.core.trace import TRACED
-from alliance_sim.scenario.locate import input_error, shorten
-from alliance_sim.scenario.yamlio import Positions, read_yaml
+from alliance_sim.scenario.locate import shorten
+from alliance_sim.scenario.yamlio import Positions, read_model
 
 DesignKind = Literal["grid", "montecarlo", "lhs", "sobol", "morris"]
 EngineName = Literal["auto", "mesa", "ensemble"]
@@ -331,11 +330,7 @@ def read_sweep_file(path: str | Path) -> tuple[SweepFile, Positions]:
     Raises:
         InputError: Anything wrong with its structure, located.
     """
-    data, positions = read_yaml(path)
-    try:
-        return SweepFile.model_validate(data), positions
-    except ValidationError as exc:
-        raise input_error(exc, positions, data=data) from None
+    return read_model(path, SweepFile)
 
 
 def sweep_parameters(spec: SweepFile, positions: Positions) -> tuple[list[Parameter], tuple[tuple[str, ...], ...]]:

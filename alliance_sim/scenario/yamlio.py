@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from alliance_sim.errors import InputError
-from alliance_sim.scenario.locate import Origin, PathKey, dotted, shorten
+from alliance_sim.scenario.locate import Origin, PathKey, dotted, input_error, shorten
 
 MAX_FILE_BYTES = 1_000_000
 """Largest input file read, in bytes (the shipped scenario is under 7 kB, the ledger 53 kB)."""
@@ -291,3 +292,22 @@ def parse_yaml(text: str, file: str, *, expect_mapping: bool = True) -> tuple[An
             column=positions.where[()][1],
         )
     return data, positions
+
+
+def read_model[Model: BaseModel](path: str | Path, model: type[Model]) -> tuple[Model, Positions]:
+    """Read a YAML file and validate it as `model`, with located errors.
+
+    The one way the input formats other than scenarios (sweep specs, ledgers, sources,
+    reported patterns) are read: `read_yaml`, then pydantic, then the one error mapper.
+
+    Returns:
+        The validated model and the positions of the file's keys.
+
+    Raises:
+        InputError: A bad file, or a field that does not validate, with its file, line and column.
+    """
+    data, positions = read_yaml(path)
+    try:
+        return model.model_validate(data), positions
+    except ValidationError as exc:
+        raise input_error(exc, positions, data=data) from None
