@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alliance_sim.core.ensemble import Timeline, run_ensemble
+from alliance_sim.core.ensemble import EventLog, Timeline, run_ensemble
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_timeline
 from alliance_sim.runs import tables as tb
@@ -243,8 +243,9 @@ def _run_ensemble_block(
     tables: dict[str, list[pd.DataFrame]],
 ) -> None:
     started = time.perf_counter()
+    log = EventLog() if context.detail else None
     try:
-        trace = run_ensemble(timeline, list(seeds))
+        trace = run_ensemble(timeline, list(seeds), log=log)
     except Exception:
         if len(reps) == 1:
             raise
@@ -257,6 +258,12 @@ def _run_ensemble_block(
         return
     seconds = (time.perf_counter() - started) / len(reps)
     _record(context, trace, timeline[0][1].members, months, point, reps, tables)
+    if log is not None:
+        events, answers = tb.ensemble_event_rows(
+            *log.columns(timeline[0][1]), point * context.replicates + reps, np.full(len(reps), point), reps
+        )
+        _add(tables, "events", events)
+        _add(tables, "answers", answers)
     _add(tables, "runs", _runs_frame(context, point, reps, seeds, "", seconds))
 
 

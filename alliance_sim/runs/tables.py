@@ -415,3 +415,48 @@ def event_rows(logs: Sequence[tuple[int, int, int, Sequence[dict[str, Any]]]]) -
     frame = pd.DataFrame(events)
     frame["request"] = frame["request"].astype("Int32")
     return frame, pd.DataFrame(answers)
+
+
+def ensemble_event_rows(
+    events: dict[str, np.ndarray],
+    answers: dict[str, np.ndarray],
+    run_ids: np.ndarray,
+    points: np.ndarray,
+    replicates: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ensemble's event log (`alliance_sim.core.ensemble.EventLog.columns`) as the two tables of `event_rows`.
+
+    Args:
+        events: The log's event columns; `replicate` is the position in the block.
+        answers: The log's answer columns, likewise.
+        run_ids: Run id of each replicate in the block, shape (R,).
+        points: Design point of each, shape (R,).
+        replicates: Replicate index of each, shape (R,).
+
+    Returns:
+        The events and the answers, with the columns and order `event_rows` gives the
+        Mesa engine's logs of the same runs.
+    """
+    at = events["replicate"].astype(np.intp)
+    request = events["request"]
+    frame = pd.DataFrame(
+        {
+            "run_id": run_ids[at].astype(np.int64),
+            "point": points[at].astype(np.int64),
+            "replicate": replicates[at].astype(np.int64),
+            "request": pd.arrays.IntegerArray(np.maximum(request, 0).astype(np.int32), mask=request < 0),
+            **{c: events[c] for c in EVENT_COLUMNS[2:]},
+        }
+    )
+    at = answers["replicate"].astype(np.intp)
+    table = pd.DataFrame(
+        {
+            "run_id": run_ids[at].astype(np.int64),
+            "point": points[at].astype(np.int64),
+            "replicate": replicates[at].astype(np.int64),
+            "request": answers["request"].astype(np.int64),
+            "ally": answers["ally"],
+            "answer": answers["answer"],
+        }
+    )
+    return frame, table

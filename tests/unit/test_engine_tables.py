@@ -1,0 +1,85 @@
+"""The ensemble engine gives the same tables as the Mesa engine, event log included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliance_sim.core.ensemble import EventLog, run_ensemble
+from alliance_sim.core.world import compile_timeline
+from alliance_sim.evidence.scenarios import load_scenario
+from alliance_sim.experiments.driver import run
+from alliance_sim.model import AllianceModel
+from alliance_sim.runs.results import RunResult
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLES = ("members", "alliance", "events", "answers", "runs", "trust")
+
+# Thresholds that make members give notice and withdraw often, so that every kind of row
+# of the event log (events, requests, summits, status changes, notices) occurs.
+RESTLESS = {"model.status.disengage": 0.6, "model.status.withdraw": 0.7, "model.status.scale": 0.3}
+
+
+def assert_same_tables(mesa: RunResult, ensemble: RunResult) -> None:
+    for name in TABLES:
+        expected, got = getattr(mesa, name), getattr(ensemble, name)
+        if expected is None:
+            assert got is None, name
+            continue
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "overrides", "seed"),
+    [
+        ("csto_2022.yaml", None, 0),
+        ("csto_2022.yaml", None, 5),
+        ("what_if/russia_recovers.yaml", None, 3),  # `changes:` switch the world mid-run
+        ("what_if/russia_recovers.yaml", RESTLESS, 2),
+    ],
+)
+def test_ensemble_tables_equal_mesa_tables(scenario: str, overrides: dict[str, float] | None, seed: int) -> None:
+    config = load_scenario(ROOT / "scenarios" / scenario, overrides)
+    mesa = run(config, seed=seed, replicates=6, engine="mesa")
+    ensemble = run(config, seed=seed, replicates=6, engine="ensemble")
+    assert not mesa.events.empty and not mesa.answers.empty
+    if overrides:
+        kinds = set(mesa.events["kind"])
+        assert {"request", "status", "summit"} <= kinds
+        assert mesa.events["event"].str.endswith("_notice").any()
+        assert mesa.events["replayed"].any()
+    assert_same_tables(mesa, ensemble)
+
+
+def test_event_log_rows_equal_the_mesa_models_log() -> None:
+    """Replicate r of the ensemble's log is `AllianceModel(config, rng=seed_r).event_log`, row by row."""
+    config = load_scenario(ROOT / "scenarios" / "what_if" / "russia_recovers.yaml", RESTLESS)
+    seeds = [11, 12, 13]
+    log = EventLog()
+    timeline = compile_timeline(config)
+    run_ensemble(timeline, seeds, log=log)
+    events, answers = log.columns(timeline[0][1])
+    for r, seed in enumerate(seeds):
+        model = AllianceModel(config, rng=seed).run()
+        mine = {name: values[events["replicate"] == r] for name, values in events.items()}
+        assert len(mine["event"]) == len(model.event_log)
+        for k, row in enumerate(model.event_log):
+            assert mine["step"][k] == row["step"] and mine["event"][k] == row["event"]
+            assert mine["note"][k] == row["note"] and mine["kind"][k] == row["kind"]
+            answer = row["answer"].removesuffix(" (replayed)")
+            assert (mine["answer"][k] or "") == answer
+        votes = [v for row in model.event_log for v in row["votes"].split()]
+        ally = answers["ally"][answers["replicate"] == r]
+        level = answers["answer"][answers["replicate"] == r]
+        assert [f"{a}:{b}" for a, b in zip(ally, level, strict=True)] == votes
+
+
+def test_empty_event_log_has_typed_columns() -> None:
+    config = load_scenario(ROOT / "scenarios" / "csto_2022.yaml")
+    world = compile_timeline(config)[0][1]
+    events, answers = EventLog().columns(world)
+    assert all(len(values) == 0 for values in (*events.values(), *answers.values()))
+    assert events["step"].dtype == np.int32 and events["request"].dtype == np.int64
