@@ -10,9 +10,10 @@ A chunk is a list of (design point, replicates). The worker builds the point's s
 once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its
 replicates: all at once on the ensemble engine (`run_ensemble`, in blocks of at most
 `BLOCK`), or one `AllianceModel` each on the Mesa engine. Run (i, j) is seeded as
-`alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace for the
-same seed, so the results are the same bit for bit whatever the engine, executor, worker
-count, chunking, order or resume.
+`alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace and the
+same event log for the same seed, so the results are the same bit for bit whatever the
+engine, executor, worker count, chunking, order or resume. `auto` (the default) is the
+ensemble engine for more than one run and the Mesa model for one (`resolve_engine`).
 
 A run that raises is recorded in the `runs` table with `status: failed` and its error;
 the other runs go on.
@@ -20,8 +21,8 @@ the other runs go on.
 What a chunk records (`RunContext`): always the `runs` table and the `outcomes` named;
 a sweep adds the alliance outcomes and, when asked, time series; a run's full record
 (`detail=True`) adds every traced quantity for every month, the alliance per month, the
-trust matrix (when the scenario asks) and the Mesa engine's event log with its answers
-(see `alliance_sim.runs.tables`).
+trust matrix (when the scenario asks) and the event log with each ally's answers (see
+`alliance_sim.runs.tables`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,26 @@ from alliance_sim.scenario.loader import LoadedScenario, config_hash, with_overr
 
 ENGINES = ("mesa", "ensemble")
 """Engines a run can use."""
+
+ENGINE_CHOICES = ("auto", *ENGINES)
+"""What a user may ask for: an engine, or `auto` (`resolve_engine`)."""
+
+
+def resolve_engine(engine: str, runs: int) -> str:
+    """The engine that runs: `auto` is the ensemble engine for more than one run, the Mesa model for one.
+
+    Both give the same tables, event log included; the Mesa model is the reference and
+    the engine for stepping through one run, the ensemble runs many at once.
+
+    Raises:
+        ValueError: An unknown engine.
+    """
+    if engine not in ENGINE_CHOICES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINE_CHOICES)}, got {engine!r}")
+    if engine == "auto":
+        return "mesa" if runs == 1 else "ensemble"
+    return engine
+
 
 BLOCK = 1024
 """Most replicates the ensemble engine runs at once (bounds a worker's memory)."""

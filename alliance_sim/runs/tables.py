@@ -17,7 +17,7 @@ into tidy tables, the same functions for `run` and for `sweep`:
 - `alliance_monthly` (a run: one row per run and step): war load, cohesion, members by
   status, mean trust in the hegemon.
 - `trust` (one row per run, step, observer and ally), when the scenario asks for it.
-- `events` (the Mesa engine's event log, one row per event) and `answers` (one row per
+- `events` (the event log, one row per event; the same on both engines) and `answers` (one row per
   request and ally that answered: `request`, `ally`, `answer`).
 
 Column types are the same in every table and every part file: `run_id` and `point`
@@ -379,7 +379,7 @@ def trust_rows(
 
 
 def event_rows(logs: Sequence[tuple[int, int, int, Sequence[dict[str, Any]]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Mesa runs' event logs as two tidy tables: the events, and each ally's answer to each request.
+    """Mesa models' event logs as two tidy tables: the events, and each ally's answer to each request.
 
     Args:
         logs: (run id, point, replicate, event log) of each run.

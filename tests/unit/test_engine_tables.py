@@ -83,3 +83,13 @@ def test_empty_event_log_has_typed_columns() -> None:
     events, answers = EventLog().columns(world)
     assert all(len(values) == 0 for values in (*events.values(), *answers.values()))
     assert events["step"].dtype == np.int32 and events["request"].dtype == np.int64
+
+
+def test_auto_engine_is_the_ensemble_for_many_replicates_and_mesa_for_one(small_path: Path) -> None:
+    config = load_scenario(small_path)
+    assert run(config, replicates=1, steps=3).manifest["engine"] == "mesa"
+    many = run(config, replicates=3, steps=3)
+    assert many.manifest["engine"] == "ensemble"
+    assert_same_tables(run(config, replicates=3, steps=3, engine="mesa"), many)
+    with pytest.raises(ValueError, match="engine must be one of auto, mesa, ensemble"):
+        run(config, replicates=2, engine="numpy")
