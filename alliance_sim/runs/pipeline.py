@@ -177,7 +177,6 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
         try:
             config = point_config(context, values)
             timeline = compile_timeline(config)  # the scenario, then each of its `changes`
-            world = timeline[0][1]
             months = step_labels(config)
         except Exception as exc:  # a bad combination of values: the whole point fails
             _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
@@ -194,7 +193,7 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
                     tables,
                 )
         else:
-            _run_mesa(context, config, world.members, months, point, reps, seeds, tables)
+            _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
     return {name: tb.to_arrow(pd.concat(frames, ignore_index=True), name) for name, frames in tables.items()}
 
 
@@ -291,7 +290,7 @@ def _run_ensemble_block(
 def _run_mesa(
     context: RunContext,
     config: ScenarioConfig,
-    members: Sequence[str],
+    timeline: Timeline,
     months: np.ndarray,
     point: int,
     reps: np.ndarray,
@@ -299,6 +298,8 @@ def _run_mesa(
     tables: dict[str, list[pd.DataFrame]],
 ) -> None:
     from alliance_sim.model import AllianceModel  # the Mesa face, only on this engine
+
+    members = timeline[0][1].members
 
     traces: list[Trace] = []
     good: list[int] = []
@@ -308,7 +309,7 @@ def _run_mesa(
     for k, seed in enumerate(seeds):
         started = time.perf_counter()
         try:
-            model = AllianceModel(config, rng=seed).run()
+            model = AllianceModel(config, rng=seed, timeline=tuple(timeline)).run()
         except Exception as exc:
             errors.append(error_text(exc))
             seconds.append(0.0)

@@ -93,3 +93,49 @@ def test_auto_engine_is_the_ensemble_for_many_replicates_and_mesa_for_one(small_
     assert_same_tables(run(config, replicates=3, steps=3, engine="mesa"), many)
     with pytest.raises(ValueError, match="engine must be one of auto, mesa, ensemble"):
         run(config, replicates=2, engine="numpy")
+
+
+def test_trace_collector_gives_what_mesa_collecting_each_step_gives(small_path: Path) -> None:
+    """The model's DataCollector reads the trace lazily; a plain one reading agents each step agrees."""
+    from mesa.datacollection import DataCollector
+
+    from alliance_sim.agents import Hegemon, MemberState
+    from alliance_sim.core.trace import TRACED
+
+    model = AllianceModel(small_path, rng=4)
+    plain = DataCollector(
+        model_reporters={
+            "month": "month",
+            "cohesion": "cohesion",
+            "war_load": "war_load",
+            "disengaged": "n_disengaged",
+            "withdrawn": "n_withdrawn",
+        },
+        agenttype_reporters={
+            kind: {"member": "actor_id", **{name: (lambda a, n=name: a.traced(n)) for name in TRACED}}
+            for kind in (MemberState, Hegemon)
+        }
+    )
+    plain.collect(model)
+    while model.running:
+        model.step()
+        plain.collect(model)
+    for kind in (MemberState, Hegemon):
+        pd.testing.assert_frame_equal(
+            model.datacollector.get_agenttype_vars_dataframe(kind), plain.get_agenttype_vars_dataframe(kind)
+        )
+    pd.testing.assert_frame_equal(model.datacollector.get_model_vars_dataframe(), plain.get_model_vars_dataframe())
+    assert len(model.datacollector.get_model_vars_dataframe()) == model.steps + 1
+    assert model.datacollector._collection_steps == plain._collection_steps
+
+
+def test_a_compiled_timeline_gives_the_same_run(small_path: Path) -> None:
+    config = load_scenario(small_path)
+    timeline = compile_timeline(config)
+    a = AllianceModel(config, rng=9, timeline=timeline).run()
+    b = AllianceModel(config, rng=9).run()
+    for name in a.trace.members:
+        np.testing.assert_array_equal(a.trace.members[name], b.trace.members[name])
+    assert a.event_log == b.event_log
+    with pytest.raises(ValueError, match="no overrides"):
+        AllianceModel(config, rng=9, timeline=timeline, actors__big__capacity=0.3)
