@@ -291,6 +291,8 @@ class TraceCollector(DataCollector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """As `DataCollector`."""
         self._model: Any = None
+        self._collecting = False
+        self._deferred: bool | None = None  # whether every reporter reads the trace (known at the first collect)
         self._pending: list[tuple[Any, int, dict[type, tuple[list[Any], dict[str, list[Any]]]]]] = []
         self._records: dict[Any, dict[type, list[tuple[Any, ...]]]] = {}
         self._vars: dict[str, list[Any]] = {}
@@ -299,7 +301,7 @@ class TraceCollector(DataCollector):
     @property  # type: ignore[override]
     def model_vars(self) -> dict[str, list[Any]]:
         """Mesa's model variables, completed from the trace for every step collected so far."""
-        if self._pending:
+        if self._pending and not self._collecting:
             self._materialise()
         return self._vars
 
@@ -310,7 +312,7 @@ class TraceCollector(DataCollector):
     @property  # type: ignore[override]
     def _agenttype_records(self) -> dict[Any, dict[type, list[tuple[Any, ...]]]]:
         """Mesa's agent-type records, completed from the trace for every step collected so far."""
-        if self._pending:
+        if self._pending and not self._collecting:
             self._materialise()
         return self._records
 
@@ -319,13 +321,19 @@ class TraceCollector(DataCollector):
         self._records = value
 
     def _new_model_reporter(self, name: str, reporter: Any) -> None:
+        self._deferred = None
         if isinstance(reporter, tuple) and reporter[:1] == ("trace",):
             self.model_reporters[name] = reporter
             self._vars[name] = []
             return
         super()._new_model_reporter(name, reporter)  # type: ignore[no-untyped-call]
 
+    def _new_agent_reporter(self, name: str, reporter: Any) -> None:
+        self._deferred = None
+        super()._new_agent_reporter(name, reporter)  # type: ignore[no-untyped-call]
+
     def _new_agenttype_reporter(self, agent_type: type, name: str, reporter: Any) -> None:
+        self._deferred = None
         if isinstance(reporter, tuple) and reporter[:1] in (("trace",), ("fixed",)):
             self.agenttype_reporters.setdefault(agent_type, {})[name] = reporter
             return
@@ -335,12 +343,26 @@ class TraceCollector(DataCollector):
         """Collect as Mesa does; what the trace holds is read from it when first needed."""
         self._model = model
         model_reporters, agenttype_reporters = self.model_reporters, self.agenttype_reporters
+        if self._deferred is None:
+            self._deferred = not self.agent_reporters and all(
+                isinstance(rep, tuple)
+                for reps in (model_reporters, *agenttype_reporters.values())
+                for rep in reps.values()
+            )
+        if self._deferred:  # every reporter reads the trace: note the step and the agents
+            if model_reporters:
+                self._collection_steps.append(model.time)
+            agents = {kind: (list(model.agents_by_type.get(kind, ())), {}) for kind in agenttype_reporters}
+            self._pending.append((model.time, model.steps, agents))
+            return
         ordinary = {name: rep for name, rep in model_reporters.items() if not isinstance(rep, tuple)}
         self.model_reporters, self.agenttype_reporters = ordinary, {}
+        self._collecting = True  # Mesa appends the ordinary values: no filling in meanwhile
         try:
             super().collect(model)
         finally:
             self.model_reporters, self.agenttype_reporters = model_reporters, agenttype_reporters
+            self._collecting = False
         if model_reporters and not ordinary:
             self._collection_steps.append(model.time)
         now: dict[type, tuple[list[Any], dict[str, list[Any]]]] = {}

@@ -114,7 +114,7 @@ def test_trace_collector_gives_what_mesa_collecting_each_step_gives(small_path: 
         agenttype_reporters={
             kind: {"member": "actor_id", **{name: (lambda a, n=name: a.traced(n)) for name in TRACED}}
             for kind in (MemberState, Hegemon)
-        }
+        },
     )
     plain.collect(model)
     while model.running:
@@ -139,3 +139,24 @@ def test_a_compiled_timeline_gives_the_same_run(small_path: Path) -> None:
     assert a.event_log == b.event_log
     with pytest.raises(ValueError, match="no overrides"):
         AllianceModel(config, rng=9, timeline=timeline, actors__big__capacity=0.3)
+
+
+def test_trace_collector_still_runs_ordinary_reporters(small_path: Path) -> None:
+    from alliance_sim.agents import Hegemon, MemberState
+    from alliance_sim.model import MODEL_REPORTERS, TRACE_REPORTERS, TraceCollector
+
+    model = AllianceModel(small_path, rng=4)
+    model.datacollector = TraceCollector(
+        model_reporters={**MODEL_REPORTERS, "steps_now": lambda m: m.steps},
+        agent_reporters={"id_now": "actor_id"},
+        agenttype_reporters={kind: {"pressure_now": "pressure", **TRACE_REPORTERS} for kind in (MemberState, Hegemon)},
+    )
+    model.datacollector.collect(model)
+    for _ in range(3):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["steps_now"].tolist() == [0, 1, 2, 3]
+    assert frame["cohesion"].notna().all() and len(frame) == 4
+    assert model.datacollector.get_agent_vars_dataframe().xs(3, level="Step")["id_now"].notna().all()
+    members = model.datacollector.get_agenttype_vars_dataframe(MemberState).xs(3, level="Step")
+    assert (members["pressure_now"] == members["pressure"]).all()
