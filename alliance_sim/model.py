@@ -288,6 +288,11 @@ class TraceCollector(DataCollector):
     changes (the member's id).
     """
 
+    model_reporters: dict[str, Any]
+    agent_reporters: dict[str, Any]
+    agenttype_reporters: dict[type, dict[str, Any]]
+    _collection_steps: list[Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """As `DataCollector`."""
         self._model: Any = None
@@ -352,8 +357,10 @@ class TraceCollector(DataCollector):
         if self._deferred:  # every reporter reads the trace: note the step and the agents
             if model_reporters:
                 self._collection_steps.append(model.time)
-            agents = {kind: (list(model.agents_by_type.get(kind, ())), {}) for kind in agenttype_reporters}
-            self._pending.append((model.time, model.steps, agents))
+            noted: dict[type, tuple[list[Any], dict[str, list[Any]]]] = {
+                kind: (list(model.agents_by_type.get(kind, ())), {}) for kind in agenttype_reporters
+            }
+            self._pending.append((model.time, model.steps, noted))
             return
         ordinary = {name: rep for name, rep in model_reporters.items() if not isinstance(rep, tuple)}
         self.model_reporters, self.agenttype_reporters = ordinary, {}
@@ -367,6 +374,7 @@ class TraceCollector(DataCollector):
             self._collection_steps.append(model.time)
         now: dict[type, tuple[list[Any], dict[str, list[Any]]]] = {}
         for agent_type, reps in agenttype_reporters.items():
+            agents: list[Any]
             if agent_type in model.agent_types:
                 agents = list(model.agents_by_type[agent_type])
             else:
