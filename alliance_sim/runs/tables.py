@@ -194,6 +194,11 @@ def _first(hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hit.argmax(axis=0), hit.any(axis=0)
 
 
+def _coded(codes: np.ndarray, names: Sequence[str] | np.ndarray) -> pd.Categorical:
+    """A label column from codes into distinct names (cheaper than a column of strings)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(np.asarray(names, dtype=object), dtype=object))
+
+
 def _labels(values: np.ndarray, names: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(values.astype(np.int8), categories=list(names), ordered=True)
 
@@ -312,8 +317,8 @@ def timeseries_rows(
         "point": np.repeat(points.astype(np.int64), k * m),
         "replicate": np.repeat(replicates.astype(np.int32), k * m),
         "step": np.tile(np.repeat(kept.astype(np.int32), m), runs),
-        "month": np.tile(np.repeat(months[kept], m), runs).astype(object),
-        "member": np.tile(np.asarray(members, dtype=object), runs * k),
+        "month": _coded(np.tile(np.repeat(np.arange(k), m), runs), months[kept]),
+        "member": _coded(np.tile(np.arange(m), runs * k), members),
     }
     for name in quantities:
         # (k, R, m) -> (R, k, m): run-major, then step, then member
@@ -339,7 +344,7 @@ def alliance_monthly(
             "point": np.repeat(points.astype(np.int64), steps),
             "replicate": np.repeat(replicates.astype(np.int32), steps),
             "step": np.tile(np.arange(steps, dtype=np.int32), runs),
-            "month": np.tile(months, runs).astype(object),
+            "month": _coded(np.tile(np.arange(steps), runs), months),
             "war_load": np.swapaxes(trace.war_load, 0, 1).reshape(-1),
             "cohesion": np.mean(status == 0, axis=-1).reshape(-1),
             "members_active": np.sum(status == 0, axis=-1).astype(np.int32).reshape(-1),
@@ -370,9 +375,9 @@ def trust_rows(
             "point": np.repeat(points.astype(np.int64), steps * pairs),
             "replicate": np.repeat(replicates.astype(np.int32), steps * pairs),
             "step": np.tile(np.repeat(np.arange(steps, dtype=np.int32), pairs), runs),
-            "month": np.tile(np.repeat(months, pairs), runs).astype(object),
-            "observer": np.tile(names[observer], steps * runs),
-            "ally": np.tile(names[ally], steps * runs),
+            "month": _coded(np.tile(np.repeat(np.arange(steps), pairs), runs), months),
+            "observer": _coded(np.tile(observer, steps * runs), names),
+            "ally": _coded(np.tile(ally, steps * runs), names),
             "trust": values.reshape(-1),
         }
     )
