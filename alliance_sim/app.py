@@ -25,6 +25,7 @@ the Mesa run), and the Mesa model it steps is the same `AllianceModel` a script 
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -58,8 +59,8 @@ SEED = 7
 PLAY_INTERVAL = 0.25
 """Seconds between months when the Mesa run plays."""
 
-EXPLAIN_TAB = 1
-"""Index of the Explain tab (its figure is drawn, and the replay run, only while it is shown)."""
+ENSEMBLE_TAB, EXPLAIN_TAB = 0, 1
+"""Indexes of the Ensemble and Explain tabs (each draws its figures only while it is shown)."""
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,34 +123,52 @@ def default_target(base: Path) -> Path:
 # --- What one rerun computes ----------------------------------------------------------
 
 
+_reruns = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class Rerun:
-    """One rerun of the ensemble and its drawing.
+    """One rerun of the ensemble, shared by the Ensemble and Explain tabs.
 
     Attributes:
         config: The scenario as run (with the page's changes).
-        summary: The summarised ensemble.
-        trajectories: PNG of pressure, trust and survival.
-        status: PNG of the status shares.
-        run_seconds: Wall time of the ensemble run.
-        draw_seconds: Wall time of drawing both figures.
+        summary: The summarised ensemble (with its `explain` decomposition).
+        number: A number no other rerun of this server has (what the tabs' drawings follow).
     """
 
     config: ScenarioConfig
     summary: ensemble_view.EnsembleSummary
-    trajectories: bytes
-    status: bytes
-    run_seconds: float
-    draw_seconds: float
+    number: int
 
 
 def rerun(config: ScenarioConfig, replicates: int, seed: int) -> Rerun:
-    """Run the ensemble and draw its figures, timing both."""
-    summary = ensemble_view.summarise(config, replicates, seed)
+    """Run the ensemble (with its value terms, for the Explain tab) and summarise it."""
+    return Rerun(config, ensemble_view.summarise(config, replicates, seed), next(_reruns))
+
+
+@dataclass(frozen=True)
+class EnsembleDrawn:
+    """The Ensemble tab's figures of one rerun.
+
+    Attributes:
+        source: The rerun they were drawn from.
+        trajectories: PNG of pressure, trust and survival.
+        status: PNG of the status shares.
+        draw_seconds: Wall time of drawing both figures.
+    """
+
+    source: Rerun
+    trajectories: bytes
+    status: bytes
+    draw_seconds: float
+
+
+def draw_ensemble(source: Rerun) -> EnsembleDrawn:
+    """Draw the Ensemble tab's two figures of a rerun, timing it."""
     started = time.perf_counter()
-    trajectories = ensemble_view.draw_trajectories(summary)
-    status = ensemble_view.draw_status(summary)
-    return Rerun(config, summary, trajectories, status, summary.seconds, time.perf_counter() - started)
+    trajectories = ensemble_view.draw_trajectories(source.summary)
+    status = ensemble_view.draw_status(source.summary)
+    return EnsembleDrawn(source, trajectories, status, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -368,18 +387,44 @@ def EnsembleControls() -> None:
         solara.InputInt("Root seed", value=seed, continuous_update=False)
 
 
+def use_drawing[T](result: Rerun | None, active: bool, draw: Callable[[Rerun], T]) -> Any:
+    """A tab's drawing of the latest rerun, as a task: drawn while the tab is shown, kept while it is not.
+
+    A tab that is not shown draws nothing (a lever then costs only the rerun and the shown
+    tab's figures); it draws the latest rerun when it is shown again. The task's `latest`
+    is the drawing (an object with a `source` rerun), or None before the first one.
+    """
+    cache = solara.use_ref(None)
+
+    def drawn() -> T | None:
+        if result is None:
+            return None
+        if cache.current is not None and cache.current.source is result:
+            return cache.current
+        if not active:
+            return cache.current
+        cache.current = draw(result)
+        return cache.current
+
+    number = result.number if result is not None else 0
+    return solara.lab.use_task(drawn, dependencies=[number, active], prefer_threaded=True, raise_error=False)
+
+
 @solara.component
-def EnsembleView(task: Any) -> None:
+def EnsembleView(task: Any, active: bool) -> None:
     """The ensemble's figures: pressure and trust with bands, survival, status shares."""
     result: Rerun | None = task.latest
+    drawing = use_drawing(result, active, draw_ensemble)
     EnsembleControls()
-    if task.error:
-        solara.Error(f"error: {task.exception}")
-    solara.ProgressLinear(bool(task.pending))
-    if result is None:
+    for failed in (task, drawing):
+        if failed.error:
+            solara.Error(f"error: {failed.exception}")
+    solara.ProgressLinear(bool(task.pending or drawing.pending))
+    shown: EnsembleDrawn | None = drawing.latest
+    if shown is None:
         solara.Text("Running the ensemble...")
         return
-    summary = result.summary
+    summary = shown.source.summary
     heg = summary.hegemon
     final = ", ".join(
         f"{name} {100 * d:.0f}% disengaged / {100 * w:.0f}% withdrawn"
@@ -388,13 +433,13 @@ def EnsembleView(task: Any) -> None:
     )
     solara.HTML(
         tag="p",
-        unsafe_innerHTML=f"<b>{summary.replicates} replicates</b> rerun in {result.run_seconds:.2f} s and drawn in "
-        f"{result.draw_seconds:.2f} s. At the horizon: {escape(final)}.",
+        unsafe_innerHTML=f"<b>{summary.replicates} replicates</b> rerun in {summary.seconds:.2f} s and drawn in "
+        f"{shown.draw_seconds:.2f} s. At the horizon: {escape(final)}.",
         classes=["ensemble-caption"],
         style={"font-size": "0.9em"},
     )
-    solara.Image(result.trajectories, format="png", width="100%", classes=["ensemble-trajectories"])
-    solara.Image(result.status, format="png", width="100%", classes=["ensemble-status"])
+    solara.Image(shown.trajectories, format="png", width="100%", classes=["ensemble-trajectories"])
+    solara.Image(shown.status, format="png", width="100%", classes=["ensemble-status"])
 
 
 def html_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], css_class: str) -> None:
@@ -501,19 +546,7 @@ def ExplainView(config: ScenarioConfig, key: str, task: Any, active: bool) -> No
     waits for its button.
     """
     result: Rerun | None = task.latest
-    cache = solara.use_ref(None)
-
-    def drawn() -> ExplainDrawn | None:
-        if result is None:
-            return None
-        if cache.current is not None and cache.current.source is result:
-            return cache.current
-        if not active:
-            return None
-        cache.current = draw_explain(result)
-        return cache.current
-
-    drawing = solara.lab.use_task(drawn, dependencies=[id(result), active], prefer_threaded=True, raise_error=False)
+    drawing = use_drawing(result, active, draw_explain)
     arms = explain_view.arm_count(config)
     n_ko, s_ko = knockout_replicates.value, seed.value
 
@@ -529,7 +562,7 @@ def ExplainView(config: ScenarioConfig, key: str, task: Any, active: bool) -> No
         solara.Error(f"error: {drawing.exception}")
     solara.ProgressLinear(bool(task.pending or drawing.pending))
     shown: ExplainDrawn | None = drawing.latest
-    if shown is None or result is None:
+    if shown is None:
         solara.Text("Drawing the decomposition...")
     else:
         summary = shown.source.summary
@@ -631,7 +664,7 @@ def Views(config: ScenarioConfig, key: str) -> None:
     )
     with solara.lab.Tabs(value=tab):
         with solara.lab.Tab("Ensemble"):
-            EnsembleView(task)
+            EnsembleView(task, active=tab.value == ENSEMBLE_TAB)
         with solara.lab.Tab("Explain: why members leave"):
             ExplainView(config, key, task, active=tab.value == EXPLAIN_TAB)
         with solara.lab.Tab("One Mesa run, step by step"):

@@ -3,9 +3,13 @@
 The test starts `alliance-sim app` on a free localhost port, opens the page, checks a
 lever's dotted path on hover, moves the hegemon's capacity slider, waits for the ensemble
 figure to change, steps the Mesa run, saves the settings as a what-if and loads the saved
-file with `load_scenario`. Screenshots go under the pytest tmp dir; with
-ALLIANCE_SIM_SCREENSHOT=1 the baseline screenshot is also copied to docs/img/app.png (the
-README's picture), so an ordinary test run leaves the source tree untouched.
+file with `load_scenario`. A second test opens the Explain tab, waits for the decomposition
+figure and the unforced replay, moves a slider and waits for the figure to be redrawn, then
+computes a small knock-out table with its button. Screenshots go under the pytest tmp dir;
+with ALLIANCE_SIM_SCREENSHOT=1 they are also copied to docs/img/app.png and
+docs/img/app_explain.png (the pictures in the docs), so an ordinary test run leaves the
+source tree untouched. Each test prints how long a slider change took to redraw in the
+browser (run with -s to see it); no test asserts a time.
 
 It skips, saying why, where /usr/bin/chromium is missing or the `app` extra (Solara) or
 Playwright is not installed. Playwright never downloads a browser here: it launches the
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +50,14 @@ FLAGS = [
 
 MONTH_NOW = "+(document.body.innerText.match(/Month (\\d+) of 60/) || [0, -1])[1]"
 """JavaScript: the month the Mesa run shows now (-1 when none is shown)."""
+
+SEE_PROGRESS = """() => {
+    window.sawProgress = false;
+    new MutationObserver(() => {
+        if (document.querySelector(".knockout-progress")) window.sawProgress = true;
+    }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+"""JavaScript: from now on, note whether the knock-outs' progress line is ever shown."""
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -185,6 +198,80 @@ def test_page_reruns_steps_and_saves(server: str, tmp_path: Path) -> None:
     assert [h.monthly_rate for h in config.hazards] == [h.monthly_rate for h in baseline.hazards]
     if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
         shutil.copyfile(tmp_path / "app.png", ROOT / "docs" / "img" / "app.png")
+
+
+@contextmanager
+def _browser(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1500, "height": 1000},
+            timeout=WAIT_MS,
+        )
+        context.set_default_timeout(WAIT_MS)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def _wait_for_new_image(page, selector: str, old: str) -> None:
+    page.wait_for_function(
+        "([selector, old]) => { const img = document.querySelector(selector); return img && img.src !== old; }",
+        arg=[selector, old],
+    )
+
+
+def test_explain_tab_draws_the_terms_and_knocks_out_on_demand(server: str, tmp_path: Path) -> None:
+    figure = "img.explain-terms"
+    with _browser(tmp_path) as page:
+        page.goto(server, timeout=WAIT_MS)
+        page.locator("img.ensemble-trajectories").wait_for(state="visible")
+        page.get_by_role("tab", name="Explain: why members leave").click()
+        page.locator(figure).wait_for(state="visible")
+        caption = page.locator("p.explain-caption").inner_text()
+        assert "300 replicates" in caption and "no extra run" in caption
+        assert page.locator(figure).evaluate("img => img.naturalWidth") > 500
+        replay = page.locator("table.explain-replay").inner_text()
+        assert "azerbaijan_attack_2022_09" in replay and "Armenia" in replay
+        page.screenshot(path=str(tmp_path / "app_explain.png"), full_page=False)
+
+        # A lever redraws the decomposition (from the rerun the Ensemble tab shares).
+        before = _image_source(page, figure)
+        slider = page.locator('[data-path="actors.russia.capacity"] [role="slider"]')
+        slider.focus()
+        started = time.perf_counter()
+        slider.press("Home")
+        _wait_for_new_image(page, figure, before)
+        print(f"slider change -> new decomposition figure in the browser: {time.perf_counter() - started:.2f} s")
+
+        # The knock-out table waits for its button; it shows its progress and its count.
+        assert page.locator("table.explain-knockout-table").count() == 0
+        knock = page.get_by_role("button", name="Compute the knock-out table")
+        assert "200 replicates each" in knock.inner_text().lower()  # buttons are drawn in capitals
+        page.locator(".v-input", has_text="Replicates per arm").locator('[role="slider"]').press("Home")
+        page.get_by_role("button", name="50 replicates each").wait_for()  # the fewest, to keep the test short
+        page.evaluate(SEE_PROGRESS)
+        page.get_by_role("button", name="Compute the knock-out table").click()
+        page.locator("table.explain-knockout-table").wait_for()
+        assert page.evaluate("() => window.sawProgress"), "no progress was shown while the knock-outs ran"
+        assert "50 replicates per arm" in page.locator("p.knockout-caption").inner_text()
+        rows = page.locator("table.explain-knockout-table tbody tr").count()
+        assert rows >= 17  # every mechanism, then the scripted events
+        page.locator("img.explain-knockouts").wait_for(state="visible")
+        page.screenshot(path=str(tmp_path / "app_explain_knockouts.png"), full_page=True)
+
+        # Moving a lever marks the table as out of date instead of showing stale numbers.
+        slider.focus()
+        slider.press("End")
+        page.get_by_text("The levers moved since the last knock-out table").wait_for()
+    if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
+        shutil.copyfile(tmp_path / "app_explain.png", ROOT / "docs" / "img" / "app_explain.png")
 
 
 def test_skips_with_a_reason_where_no_chromium_is_installed(monkeypatch) -> None:
