@@ -10,6 +10,12 @@ Start it with ``alliance-sim app [SCENARIO]`` (needs the `app` extra: ``pip inst
 - the ensemble view: on every change the ensemble engine reruns the replicates and the page
   redraws each member's pressure and trust with bands, survival curves and the share of
   runs in each status month by month (`alliance_sim.app_support.ensemble_view`);
+- the explain view (`alliance-sim explain` on the page): each member's value of staying and
+  of leaving split into named terms over time, from the same rerun (the ensemble runs
+  with its terms), with the scripted events marked; the unforced replay of the reported
+  answers; and, on a button since it runs one ensemble per arm, the knock-out table with
+  its progress (`alliance_sim.app_support.explain_view`, which draws with the figures of
+  `alliance_sim.reporting.figures.explain`). Each tab draws only while it is shown;
 - one Mesa run (`AllianceModel`) to step through (reset, play, pause, step), with each
   member's status and the event log as it happens;
 - a button that saves the settings as a what-if YAML that ``extends:`` the scenario and
@@ -538,7 +544,7 @@ def OneRun(config: ScenarioConfig, key: str) -> None:
 
 @solara.component
 def ExplainView(config: ScenarioConfig, key: str, task: Any, active: bool) -> None:
-    """Model 2's `explain` for the current settings: named terms, knock-outs on demand, replay.
+    """`alliance-sim explain` for the current settings: named terms, knock-outs on demand, replay.
 
     The decomposition is that of the Ensemble tab's own replicates (the ensemble runs with
     its terms), so a lever costs no extra run here; it is drawn, and the unforced replay

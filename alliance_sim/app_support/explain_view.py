@@ -1,4 +1,4 @@
-"""Model 2's `explain` on the interactive page: the decomposition, the knock-outs, the replay.
+"""`alliance-sim explain` on the interactive page: the decomposition, the knock-outs, the replay.
 
 Nothing here computes an explanation of its own: the tables come from
 `alliance_sim.runs.explain` and the figures from `alliance_sim.reporting.figures.explain`,
