@@ -400,7 +400,7 @@ def use_drawing[T](result: Rerun | None, active: bool, draw: Callable[[Rerun], T
     tab's figures); it draws the latest rerun when it is shown again. The task's `latest`
     is the drawing (an object with a `source` rerun), or None before the first one.
     """
-    cache = solara.use_ref(None)
+    cache: Any = solara.use_ref(None)  # .current: the latest drawing, with its source rerun
 
     def drawn() -> T | None:
         if result is None:

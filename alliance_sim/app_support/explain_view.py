@@ -128,7 +128,7 @@ def knockout_rows(result: ExplainResult, members: Sequence[str] | None = None) -
     moves little (|change| under `MOVES_LITTLE`).
     """
     names = {k: str((a or {}).get("name") or k) for k, a in (result.scenario.get("actors") or {}).items()}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for _, row in strongest(result.knockouts, members).iterrows():
         rows.append(
             (
@@ -161,7 +161,7 @@ KNOCKOUT_HEADERS = (
 def replay_rows(result: ExplainResult) -> list[tuple[str, ...]]:
     """The unforced replay as table rows: request, month, who asked, reported answer, shares."""
     names = {k: str((a or {}).get("name") or k) for k, a in (result.scenario.get("actors") or {}).items()}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for _, row in result.replay.iterrows():
         rows.append(
             (

@@ -77,11 +77,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    """`alliance-sim app` on a free port, in its own process group; yields the page's URL."""
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """`alliance-sim app` on a free port, in its own process group; yields the page's URL.
+
+    One server serves every test of this module; each test opens its own browser page,
+    and so its own session (Solara keeps one copy of the page's state per page).
+    """
     _skip_without_browser()
     port = _free_port()
+    tmp_path = tmp_path_factory.mktemp("server")
     log = (tmp_path / "server.log").open("w")
     command = [sys.executable, "-m", "alliance_sim", "app", str(SCENARIO), "--port", str(port), "--no-browser"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -117,89 +122,6 @@ def _image_source(page, selector: str) -> str:
     return page.eval_on_selector(selector, "img => img.src")
 
 
-def test_page_reruns_steps_and_saves(server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from alliance_sim import load_scenario
-
-    figure = "img.ensemble-trajectories"
-    saved = tmp_path / "what_if" / "weaker_russia.yaml"
-    saved.parent.mkdir()
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=FLAGS,
-            viewport={"width": 1500, "height": 1000},
-            timeout=WAIT_MS,
-        )
-        context.set_default_timeout(WAIT_MS)
-        try:
-            page = context.new_page()
-            page.goto(server, timeout=WAIT_MS)
-            page.locator(figure).wait_for(state="visible")
-            page.get_by_text("replicates rerun in").wait_for()
-            page.screenshot(path=str(tmp_path / "app.png"), full_page=False)
-
-            # Each lever shows its dotted path on hover (the block's title).
-            lever = page.locator('[data-path="actors.russia.capacity"]')
-            assert lever.get_attribute("title").startswith("actors.russia.capacity: ")
-            assert page.get_by_text("No value differs from the scenario yet.").is_visible()
-
-            # Move the hegemon's capacity to its lowest value; the figure must be redrawn.
-            before = _image_source(page, figure)
-            slider = lever.locator('[role="slider"]')
-            slider.focus()
-            started = time.perf_counter()
-            slider.press("Home")
-            page.wait_for_function(
-                "([selector, old]) => { const img = document.querySelector(selector); return img && img.src !== old; }",
-                arg=[figure, before],
-            )
-            redraw = time.perf_counter() - started
-            page.get_by_text("Changed: actors.russia.capacity = 0").wait_for()
-            print(f"slider change -> new figure in the browser: {redraw:.2f} s")
-            page.screenshot(path=str(tmp_path / "app_changed.png"), full_page=True)
-
-            # Save as a what-if; the page reloads it and says the values survive.
-            field = page.get_by_label("What-if file")
-            field.fill(str(saved))
-            field.press("Tab")
-            page.get_by_role("button", name="Save as what-if").click()
-            page.get_by_text("it loads and reproduces them").wait_for()
-
-            # One Mesa run: three steps, the month counter and the event log follow.
-            page.get_by_role("tab", name="One Mesa run, step by step").click()
-            step = page.get_by_role("button", name="Step")
-            for month in (1, 2, 3):
-                step.click()
-                page.get_by_text(f"Month {month} of 60").wait_for()
-            page.locator("table.event-log").wait_for()
-            assert "kazakhstan" in page.locator("table.event-log").inner_text().lower()
-            page.get_by_role("button", name="▶ Play").click()
-            page.wait_for_function(f"() => ({MONTH_NOW}) >= 5")  # playing may skip drawing a month
-            page.get_by_role("button", name="❚❚ Pause").click()
-            page.get_by_role("button", name="▶ Play").wait_for()
-            paused_at = page.evaluate(f"() => {MONTH_NOW}")
-            page.wait_for_timeout(1000)
-            assert page.evaluate(f"() => {MONTH_NOW}") == paused_at
-            page.screenshot(path=str(tmp_path / "app_run.png"), full_page=True)
-        finally:
-            context.close()
-
-    text = saved.read_text()
-    assert "extends: " in text
-    config = load_scenario(saved)
-    baseline = load_scenario(SCENARIO)
-    assert config.actors["russia"].capacity == 0.0
-    assert config.alliance.decision_rule == baseline.alliance.decision_rule
-    assert config.actors["armenia"] == baseline.actors["armenia"]
-    assert [h.monthly_rate for h in config.hazards] == [h.monthly_rate for h in baseline.hazards]
-    if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
-        shutil.copyfile(tmp_path / "app.png", ROOT / "docs" / "img" / "app.png")
-
-
 @contextmanager
 def _browser(tmp_path: Path):
     from playwright.sync_api import sync_playwright
@@ -225,6 +147,71 @@ def _wait_for_new_image(page, selector: str, old: str) -> None:
         "([selector, old]) => { const img = document.querySelector(selector); return img && img.src !== old; }",
         arg=[selector, old],
     )
+
+
+def test_page_reruns_steps_and_saves(server: str, tmp_path: Path) -> None:
+    from alliance_sim import load_scenario
+
+    figure = "img.ensemble-trajectories"
+    saved = tmp_path / "what_if" / "weaker_russia.yaml"
+    saved.parent.mkdir()
+    with _browser(tmp_path) as page:
+        page.goto(server, timeout=WAIT_MS)
+        page.locator(figure).wait_for(state="visible")
+        page.get_by_text("replicates rerun in").wait_for()
+        page.screenshot(path=str(tmp_path / "app.png"), full_page=False)
+
+        # Each lever shows its dotted path on hover (the block's title).
+        lever = page.locator('[data-path="actors.russia.capacity"]')
+        assert lever.get_attribute("title").startswith("actors.russia.capacity: ")
+        assert page.get_by_text("No value differs from the scenario yet.").is_visible()
+
+        # Move the hegemon's capacity to its lowest value; the figure must be redrawn.
+        before = _image_source(page, figure)
+        slider = lever.locator('[role="slider"]')
+        slider.focus()
+        started = time.perf_counter()
+        slider.press("Home")
+        _wait_for_new_image(page, figure, before)
+        redraw = time.perf_counter() - started
+        page.get_by_text("Changed: actors.russia.capacity = 0").wait_for()
+        print(f"slider change -> new figure in the browser: {redraw:.2f} s")
+        page.screenshot(path=str(tmp_path / "app_changed.png"), full_page=True)
+
+        # Save as a what-if; the page reloads it and says the values survive.
+        field = page.get_by_label("What-if file")
+        field.fill(str(saved))
+        field.press("Tab")
+        page.get_by_role("button", name="Save as what-if").click()
+        page.get_by_text("it loads and reproduces them").wait_for()
+
+        # One Mesa run: three steps, the month counter and the event log follow.
+        page.get_by_role("tab", name="One Mesa run, step by step").click()
+        step = page.get_by_role("button", name="Step")
+        for month in (1, 2, 3):
+            step.click()
+            page.get_by_text(f"Month {month} of 60").wait_for()
+        page.locator("table.event-log").wait_for()
+        assert "kazakhstan" in page.locator("table.event-log").inner_text().lower()
+        page.get_by_role("button", name="▶ Play").click()
+        page.wait_for_function(f"() => ({MONTH_NOW}) >= 5")  # playing may skip drawing a month
+        page.get_by_role("button", name="❚❚ Pause").click()
+        page.get_by_role("button", name="▶ Play").wait_for()
+        paused_at = page.evaluate(f"() => {MONTH_NOW}")
+        page.wait_for_timeout(1000)
+        assert page.evaluate(f"() => {MONTH_NOW}") == paused_at
+        page.screenshot(path=str(tmp_path / "app_run.png"), full_page=True)
+
+    text = saved.read_text()
+    assert "extends: " in text
+    config = load_scenario(saved)
+    baseline = load_scenario(SCENARIO)
+    assert config.actors["russia"].capacity == 0.0
+    assert config.alliance.decision_rule == baseline.alliance.decision_rule
+    assert config.actors["armenia"] == baseline.actors["armenia"]
+    assert [h.monthly_rate for h in config.hazards] == [h.monthly_rate for h in baseline.hazards]
+    if os.environ.get("ALLIANCE_SIM_SCREENSHOT"):
+        shutil.copyfile(tmp_path / "app.png", ROOT / "docs" / "img" / "app.png")
 
 
 def test_explain_tab_draws_the_terms_and_knocks_out_on_demand(server: str, tmp_path: Path) -> None:
