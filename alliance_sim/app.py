@@ -604,7 +604,8 @@ def ExplainView(config: ScenarioConfig, key: str, task: Any, active: bool) -> No
         if knocking.pending:
             name, done, total = knockout_progress.value
             solara.ProgressLinear(100.0 * done / max(total, 1))
-            solara.Text(f"{done} of {total} ensembles done ({name})", classes=["knockout-progress"])
+            last = f" (last: {name})" if done else ""
+            solara.Text(f"{done} of {total} ensembles done{last}", classes=["knockout-progress"])
         if knocking.error:
             solara.Error(f"error: {knocking.exception}")
         table = knockouts.value
