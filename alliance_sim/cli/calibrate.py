@@ -22,9 +22,13 @@ from alliance_sim.errors import InputError
     default=None,
     help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
 )
-@opt.replicates_option(default=40, minimum=5, maximum=10_000)
-@click.option("--population", type=click.IntRange(10, 1_000_000), default=500, show_default=True, help="Proposals per generation.")
-@click.option("--generations", type=click.IntRange(1, 50), default=4, show_default=True, help="Generations of the sampler.")
+@opt.replicates_option(default=40, minimum=2, maximum=10_000)
+@click.option(
+    "--population", type=click.IntRange(10, 1_000_000), default=500, show_default=True, help="Proposals per generation."
+)
+@click.option(
+    "--generations", type=click.IntRange(1, 50), default=4, show_default=True, help="Generations of the sampler."
+)
 @opt.seed_option(default=1)
 @opt.workers_option()
 @click.option(
@@ -75,7 +79,9 @@ def calibrate(
         if out is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
     opt.check_output_file(out, overwrite=True)
-    settings = DEFAULTS.model_copy(update={"population": population, "generations": generations, "replicates": replicates})
+    settings = DEFAULTS.model_copy(
+        update={"population": population, "generations": generations, "replicates": replicates}
+    )
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
     calibration = prepare(scenario, patterns=patterns_file, seed=seed, settings=settings, out=out, progress=say)
     if dask:
@@ -84,7 +90,8 @@ def calibrate(
     else:
         executor = make_executor(opt.resolve_workers(workers), None)
     started = time.perf_counter()
-    say(f"{len(calibration.space.names)} parameters, {len(calibration.context.facts)} reported facts, {executor.describe()}")
+    facts = len(calibration.context.facts)
+    say(f"{len(calibration.space.names)} parameters, {facts} reported facts, {executor.describe()}")
     try:
         spec = run_calibration(calibration, executor)
     except KeyboardInterrupt:

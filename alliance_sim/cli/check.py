@@ -225,7 +225,7 @@ def _posterior_column(
     if path is None or loaded.ledger is None:
         return None, ""
     posterior = read_posterior(path)
-    stale = posterior.stale(loaded, patterns_file)
+    stale = posterior.stale(loaded, patterns_file, scenario=False)
     if stale:
         return None, ", ".join(stale)
     applier = ParticleApplier.of(loaded, ev.load_ledger(loaded.ledger))

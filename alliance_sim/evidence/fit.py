@@ -129,7 +129,7 @@ def predictive_holds(
     for k in np.unique(assigned):
         rows = np.flatnonzero(assigned == k)
         config = applier.apply(values[k])
-        out[rows] = holds(config, facts, [seeds[j] for j in rows])
+        out[rows] = holds(config, facts, [seeds[int(j)] for j in rows])
     return out
 
 

@@ -182,7 +182,17 @@ def _build_item(
         kind, cited = spec.kind, article.citation() if article is not None else spec.source
     trust = spec.trust if spec.trust is not None else (ledger.mapping.reader_trust if kind == READER_COMMENT else 1.0)
     return EvidenceItem(
-        spec.id, spec.source, spec.quote or "", spec.date, tuple(spec.actors), claims, line, spec.note, kind, cited, trust
+        spec.id,
+        spec.source,
+        spec.quote or "",
+        spec.date,
+        tuple(spec.actors),
+        claims,
+        line,
+        spec.note,
+        kind,
+        cited,
+        trust,
     )
 
 

@@ -41,12 +41,12 @@ from alliance_sim.errors import InputError
 from alliance_sim.evidence.space import ParticleApplier
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import LoadedScenario, config_hash
-from alliance_sim.scenario.yamlio import Positions, read_model
+from alliance_sim.scenario.yamlio import Positions, read_model, read_yaml
 
 __all__ = [
+    "ASSIGN_KEY",
     "FORMAT",
     "FORMAT_VERSION",
-    "ASSIGN_KEY",
     "Posterior",
     "PosteriorFile",
     "file_hash",
@@ -200,11 +200,9 @@ def row_problem(spec: PosteriorFile) -> tuple[str, tuple[str | int, ...]] | None
     if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
         return f"the weights sum to {total:.12g}, not 1", ("particles",)
     for k, parameter in enumerate(spec.parameters):
-        if parameter.low > parameter.high or not parameter.low <= parameter.point <= parameter.high:
-            return f"{parameter.name}: point {parameter.point:g} or range [{parameter.low:g}, {parameter.high:g}] is wrong", (
-                "parameters",
-                k,
-            )
+        if not parameter.low <= parameter.point <= parameter.high:
+            message = f"point {parameter.point:g} is not inside [{parameter.low:g}, {parameter.high:g}]"
+            return message, ("parameters", k)
     return None
 
 
@@ -272,14 +270,21 @@ class Posterior:
                 ("parameters",),
             )
 
-    def stale(self, loaded: LoadedScenario, patterns: str | Path | None = None) -> list[str]:
+    def stale(self, loaded: LoadedScenario, patterns: str | Path | None = None, *, scenario: bool = True) -> list[str]:
         """What changed since the posterior was made: the scenario, its ledger, the patterns.
+
+        Args:
+            loaded: The scenario.
+            patterns: The reported patterns file, to compare too.
+            scenario: Compare the scenario itself. A scenario that extends the calibrated
+                one (a what-if) differs from it by design and still uses its posterior:
+                pass False for it; the ledger and the parameters (`check`) must still match.
 
         Returns:
             One phrase per change (empty when none), for a warning or an error.
         """
         changed = []
-        if scenario_hash(loaded.config) != self.spec.scenario_hash:
+        if scenario and scenario_hash(loaded.config) != self.spec.scenario_hash:
             changed.append("the scenario changed")
         if loaded.ledger is not None and file_hash(loaded.ledger) != self.spec.ledger_hash:
             changed.append("the ledger changed")
@@ -353,12 +358,20 @@ def scenario_hash(config: ScenarioConfig) -> str:
 
 
 def posterior_path(loaded: LoadedScenario) -> Path | None:
-    """The posterior file a scenario names (relative to the scenario file), or None."""
+    """The posterior file a scenario names, or None.
+
+    The path is relative to the file that writes ``calibration.posterior`` (the scenario or
+    one of the bases it extends), or to the current folder when an override sets it.
+    """
     name = loaded.config.calibration.posterior
     if name is None:
         return None
-    base = loaded.path.parent if loaded.path is not None else Path.cwd()
-    return base / name
+    for file in loaded.files:
+        data, _ = read_yaml(file)
+        calibration = data.get("calibration") if isinstance(data, dict) else None
+        if isinstance(calibration, dict) and calibration.get("posterior") == name:
+            return Path(file).parent / name
+    return Path(name)
 
 
 def summary_rows(posterior: Posterior) -> list[dict[str, Any]]:
@@ -376,7 +389,9 @@ def summary_rows(posterior: Posterior) -> list[dict[str, Any]]:
         sd = float(np.sqrt(np.sum(weights * (column - mean) ** 2)))
         sorted_values = column[order[:, k]]
         cumulative = np.cumsum(weights[order[:, k]])
-        low, high = (float(sorted_values[min(np.searchsorted(cumulative, q), len(column) - 1)]) for q in (0.05, 0.95))
+        low, high = (
+            float(sorted_values[min(int(np.searchsorted(cumulative, q)), len(column) - 1)]) for q in (0.05, 0.95)
+        )
         width = 0.9 * (parameter.high - parameter.low)
         rows.append(
             {
@@ -393,7 +408,6 @@ def summary_rows(posterior: Posterior) -> list[dict[str, Any]]:
     return rows
 
 
-
 def format_posterior(posterior: Posterior) -> str:
     """The posterior for the terminal: diagnostics, prior against posterior, pattern fit."""
     spec = posterior.spec
@@ -402,7 +416,10 @@ def format_posterior(posterior: Posterior) -> str:
     for t, g in enumerate(spec.generations, 1):
         tolerance = "-" if g.epsilon >= 1e300 else f"{g.epsilon:.4f}"
         lines.append(f"{t:>10}  {tolerance:>9}  {g.accepted:>4}/{g.proposals:<4}  {g.ess:>14.1f}")
-    lines += ["", f"{'parameter':<40} {'prior':>10} {'point':>7} {'mean':>7} {'5%':>7} {'95%':>7} {'90% width/prior':>15}"]
+    lines += [
+        "",
+        f"{'parameter':<40} {'prior':>10} {'point':>7} {'mean':>7} {'5%':>7} {'95%':>7} {'90% width/prior':>15}",
+    ]
     for row in summary_rows(posterior):
         lines.append(
             f"{row['parameter']:<40} {row['prior']:>10} {row['point']:>7.3g} {row['mean']:>7.3g} "

@@ -134,11 +134,14 @@ def parameter_space(ledger: Ledger, config: ScenarioConfig) -> ParameterSpace:
         if not bounds.calibrate:
             continue
         if path in claimed:
-            raise ledger.error(f"{path} is set by the ledger's claims; a range is for constants they leave open", ("ranges", path))
+            raise ledger.error(
+                f"{path} is set by the ledger's claims; a range is for constants they leave open", ("ranges", path)
+            )
         point = _model_value(config, path)
         if not bounds.low <= point <= bounds.high:
             raise ledger.error(
-                f"the scenario's value {point:g} lies outside the range [{bounds.low:g}, {bounds.high:g}]", ("ranges", path)
+                f"the scenario's value {point:g} lies outside the range [{bounds.low:g}, {bounds.high:g}]",
+                ("ranges", path),
             )
         parameters.append(Parameter(path, bounds.low, bounds.high, point, bounds.reason))
     used = {c.strength for claims in claimed.values() for c in claims if c.kind == "direction"}
@@ -226,9 +229,13 @@ class ParticleApplier:
         if isinstance(values, Mapping):
             unknown = sorted(set(values) - set(names))
             if unknown:
-                raise InputError(f"unknown calibrated parameter {unknown[0]!r} ({', '.join(names)})", field="parameters")
+                raise InputError(
+                    f"unknown calibrated parameter {unknown[0]!r} ({', '.join(names)})", field="parameters"
+                )
             return {n: float(values.get(n, p)) for n, p in zip(names, self.space.points, strict=True)}
         row = [float(v) for v in values]
         if len(row) != len(names):
-            raise InputError(f"a particle has {len(row)} values, the calibration {len(names)} parameters", field="particles")
+            raise InputError(
+                f"a particle has {len(row)} values, the calibration {len(names)} parameters", field="particles"
+            )
         return dict(zip(names, row, strict=True))

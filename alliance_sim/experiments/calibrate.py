@@ -40,6 +40,7 @@ ensemble engine and the executors the sweeps already use.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -111,7 +112,9 @@ def particle_seeds(seed: int, generation: int, index: int, replicates: int) -> l
     return out
 
 
-def evaluate_chunk(context: CalibrationContext, task: tuple[int, int, int, np.ndarray, int]) -> tuple[int, int, np.ndarray]:
+def evaluate_chunk(
+    context: CalibrationContext, task: tuple[int, int, int, np.ndarray, int]
+) -> tuple[int, int, np.ndarray]:
     """Run a chunk of proposals: the share of replicates in which each fact holds.
 
     Args:
@@ -237,9 +240,7 @@ class Calibration:
     def _chunk_file(self, generation: int, chunk: int) -> Path | None:
         return None if self.work is None else self.work / f"g{generation:07d}-c{chunk:05d}.npy"
 
-    def evaluate(
-        self, executor: Executor, generation: int, particles: np.ndarray, replicates: int
-    ) -> np.ndarray:
+    def evaluate(self, executor: Executor, generation: int, particles: np.ndarray, replicates: int) -> np.ndarray:
         """Shares of every fact for every particle (rows in particle order), resuming chunks."""
         size = self.settings.chunk
         count = (len(particles) + size - 1) // size
@@ -266,7 +267,7 @@ class Calibration:
             shares[rows] = result
             path = self._chunk_file(generation, c)
             if path is not None:
-                files.atomic_write(path, lambda tmp, data=result: _save(tmp, data))
+                files.atomic_write(path, functools.partial(_save, data=result))
         return shares
 
     def run(self, executor: Executor) -> PosteriorFile:
@@ -330,7 +331,10 @@ class Calibration:
             version=__version__,
             seed=seed,
             settings=settings,
-            parameters=[PosteriorParameter(name=p.name, low=p.low, high=p.high, point=p.point, reason=p.reason) for p in space.parameters],
+            parameters=[
+                PosteriorParameter(name=p.name, low=p.low, high=p.high, point=p.point, reason=p.reason)
+                for p in space.parameters
+            ],
             generations=self.generations,
             particles=rows,
             **self.provenance,
@@ -421,13 +425,17 @@ def prepare(
 
     loaded = load_with_provenance(scenario)
     if loaded.ledger is None:
-        raise InputError("the scenario names no evidence ledger (calibration.ledger): nothing to calibrate", file=str(scenario))
+        raise InputError(
+            "the scenario names no evidence ledger (calibration.ledger): nothing to calibrate", file=str(scenario)
+        )
     ledger = load_ledger(loaded.ledger)
     patterns_path = Path(patterns) if patterns is not None else Path(loaded.ledger).parent / "patterns.yaml"
     reported = load_patterns(patterns_path, {item.id for item in ledger.items})
     applier = ParticleApplier.of(loaded, ledger)
     if not applier.space.parameters:
-        raise InputError("the ledger gives no parameter a range: nothing to calibrate", file=str(loaded.ledger), field="ranges")
+        raise InputError(
+            "the ledger gives no parameter a range: nothing to calibrate", file=str(loaded.ledger), field="ranges"
+        )
     context = CalibrationContext(applier, facts_of(loaded.config, reported), int(seed))
     provenance = {
         "scenario": loaded.config.name,

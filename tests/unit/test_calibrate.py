@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,7 @@ def test_every_range_holds_its_point(ledger, applier):
         assert parameter.low <= parameter.point <= parameter.high, parameter.name
     # Strength intervals meet but never overlap: a stronger claim always moves further.
     ranges = sorted(step_range(ledger, s) for s in ledger.mapping.steps)
-    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
 
 
 def test_reader_comments_are_trusted_less(ledger, applier):
