@@ -70,14 +70,15 @@ def calibrate(
       alliance-sim calibrate scenarios/csto_2022.yaml --dask local --out results/posterior.yaml
     """
     from alliance_sim.evidence import load_with_provenance
-    from alliance_sim.evidence.posterior import posterior_path, write_posterior
+    from alliance_sim.evidence.posterior import posterior_target, write_posterior
     from alliance_sim.experiments.calibrate import DEFAULTS, prepare, run_calibration
     from alliance_sim.experiments.executors import make_executor
 
     if out is None:
-        out = posterior_path(load_with_provenance(scenario))
-        if out is None:
+        target = posterior_target(load_with_provenance(scenario))
+        if target is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
+        out = target[0]
     opt.check_output_file(out, overwrite=True)
     settings = DEFAULTS.model_copy(
         update={"population": population, "generations": generations, "replicates": replicates}

@@ -228,8 +228,7 @@ def _posterior_column(
     stale = posterior.stale(loaded, patterns_file, scenario=False)
     if stale:
         return None, ", ".join(stale)
-    applier = ParticleApplier.of(loaded, ev.load_ledger(loaded.ledger))
-    posterior.check(applier)
+    applier = ParticleApplier.for_posterior(loaded, ev.load_ledger(loaded.ledger), posterior.parameters)
     shares = fit.posterior_shares(applier, posterior, reported, seed=seed, replicates=replicates)
     table.insert(table.columns.get_loc("share") + 1, "posterior", shares)
     return fit.log_likelihood_of(shares, replicates), ""

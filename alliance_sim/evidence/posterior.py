@@ -15,9 +15,8 @@ enough to read and to review in a diff:
 `read_posterior` validates it with located one-line errors (``FILE:LINE:COL: FIELD:
 message``). To use it for posterior predictive runs:
 
-    posterior = read_posterior(path)
-    applier = ParticleApplier.of(loaded, ledger)        # alliance_sim.evidence.space
-    posterior.check(applier)                            # the same parameters, in order
+    posterior = read_posterior(path)                    # posterior_path(loaded) names it
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters)
     for k in posterior.assign(seed, replicates):        # particle of each replicate
         config = applier.apply(posterior.values[k])     # the scenario of that particle
 
@@ -38,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alliance_sim import files
 from alliance_sim.errors import InputError
-from alliance_sim.evidence.space import ParticleApplier
+from alliance_sim.evidence.space import Parameter, ParticleApplier
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import LoadedScenario, config_hash
 from alliance_sim.scenario.yamlio import Positions, read_model, read_yaml
@@ -52,6 +51,7 @@ __all__ = [
     "file_hash",
     "format_posterior",
     "posterior_path",
+    "posterior_target",
     "read_posterior",
     "row_problem",
     "scenario_hash",
@@ -226,6 +226,11 @@ class Posterior:
         return [p.name for p in self.spec.parameters]
 
     @property
+    def parameters(self) -> list[Parameter]:
+        """The calibrated parameters with their ranges and points (for `ParticleApplier.for_posterior`)."""
+        return [Parameter(p.name, p.low, p.high, p.point, p.reason) for p in self.spec.parameters]
+
+    @property
     def weights(self) -> np.ndarray:
         """Particle weights (sum 1)."""
         return np.array([row[0] for row in self.spec.particles])
@@ -357,21 +362,40 @@ def scenario_hash(config: ScenarioConfig) -> str:
     return config_hash(bare)
 
 
-def posterior_path(loaded: LoadedScenario) -> Path | None:
-    """The posterior file a scenario names, or None.
+def posterior_target(loaded: LoadedScenario) -> tuple[Path, Positions | None] | None:
+    """Where a scenario's posterior is (or is to be written), and the positions of the file naming it.
 
     The path is relative to the file that writes ``calibration.posterior`` (the scenario or
-    one of the bases it extends), or to the current folder when an override sets it.
+    one of the bases it extends), or to the current folder when an override sets it
+    (then there are no positions). None when the scenario names no posterior.
     """
     name = loaded.config.calibration.posterior
     if name is None:
         return None
     for file in loaded.files:
-        data, _ = read_yaml(file)
+        data, positions = read_yaml(file)
         calibration = data.get("calibration") if isinstance(data, dict) else None
         if isinstance(calibration, dict) and calibration.get("posterior") == name:
-            return Path(file).parent / name
-    return Path(name)
+            return Path(file).parent / name, positions
+    return Path(name), None
+
+
+def posterior_path(loaded: LoadedScenario) -> Path | None:
+    """The posterior file a scenario names (see `posterior_target`), or None.
+
+    Raises:
+        InputError: The file does not exist (located at the line that names it).
+    """
+    target = posterior_target(loaded)
+    if target is None:
+        return None
+    path, positions = target
+    if not path.is_file():
+        message = f"posterior {loaded.config.calibration.posterior} not found"
+        if positions is not None:
+            raise positions.error(message, ("calibration", "posterior"))
+        raise InputError(message, field="calibration.posterior")
+    return path
 
 
 def summary_rows(posterior: Posterior) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ gives back the loaded scenario unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,14 @@ def _model_value(config: ScenarioConfig, path: str) -> float:
     return float(getattr(node, path.split(".")[-1]))
 
 
+def _has_model_value(config: ScenarioConfig, path: str) -> bool:
+    try:
+        _model_value(config, path)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return True
+
+
 def parameter_space(ledger: Ledger, config: ScenarioConfig) -> ParameterSpace:
     """The parameters a scenario calibrated by a ledger leaves open.
 
@@ -165,23 +174,63 @@ class ParticleApplier:
     and the values the ledger filled in the scenario (never those a file or an override
     set) are replaced, as are the ranged constants.
 
+    A scenario that extends the calibrated one (a what-if) uses the same posterior
+    (`for_posterior`): a constant it sets to another value than the calibrated scenario's
+    is *pinned*, and no particle moves it, so the what-if keeps saying what it says.
+
     Attributes:
         config: The loaded scenario (the point estimate).
         ledger: Its ledger.
         space: The calibrated parameters.
         filled: Paths of the values the ledger filled in the scenario.
+        pinned: Names of the constants the scenario sets itself (particles leave them).
     """
 
     config: ScenarioConfig
     ledger: Ledger
     space: ParameterSpace
     filled: tuple[str, ...] = field(default_factory=tuple)
+    pinned: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, loaded: LoadedScenario, ledger: Ledger, space: ParameterSpace | None = None) -> ParticleApplier:
         """The applier of a loaded scenario (its space by default from its ledger)."""
         filled = tuple(path for path, prov in loaded.calibration.items() if prov.used)
         return cls(loaded.config, ledger, space or parameter_space(ledger, loaded.config), filled)
+
+    @classmethod
+    def for_posterior(cls, loaded: LoadedScenario, ledger: Ledger, parameters: Sequence[Parameter]) -> ParticleApplier:
+        """The applier of a scenario run with a posterior made for it or for a scenario it extends.
+
+        Args:
+            loaded: The scenario.
+            ledger: Its ledger.
+            parameters: The posterior's parameters (`Posterior.parameters`), whose points
+                are the calibrated scenario's values.
+
+        Returns:
+            The applier, with the constants the scenario sets otherwise pinned.
+        """
+        items = {item.id for item in ledger.items}
+        for p in parameters:
+            known = (
+                p.name.removeprefix(STEP) in ledger.mapping.steps
+                if p.name.startswith(STEP)
+                else p.name.removeprefix(TRUST) in items
+                if p.name.startswith(TRUST)
+                else p.name.startswith("model.") and _has_model_value(loaded.config, p.name)
+            )
+            if not known:
+                raise InputError(
+                    f"the posterior calibrates {p.name}, which this scenario and ledger lack; "
+                    "rerun alliance-sim calibrate",
+                    field="parameters",
+                )
+        applier = cls.of(loaded, ledger, ParameterSpace(tuple(parameters)))
+        pinned = frozenset(
+            p.name for p in parameters if p.name.startswith("model.") and _model_value(loaded.config, p.name) != p.point
+        )
+        return dataclasses.replace(applier, pinned=pinned)
 
     def overrides(self, values: Sequence[float] | np.ndarray | Mapping[str, float]) -> dict[str, float]:
         """The `--set`-style overrides a particle amounts to (empty for the point estimate).
@@ -194,7 +243,7 @@ class ParticleApplier:
             InputError: Unknown names or the wrong number of values.
         """
         points = dict(zip(self.space.names, self.space.points.tolist(), strict=True))
-        changed = {k: v for k, v in self._named(values).items() if v != points[k]}
+        changed = {k: v for k, v in self._named(values).items() if v != points[k] and k not in self.pinned}
         out: dict[str, float] = {}
         steps = {k.removeprefix(STEP): v for k, v in changed.items() if k.startswith(STEP)}
         weights = {k.removeprefix(TRUST): v for k, v in changed.items() if k.startswith(TRUST)}
@@ -207,7 +256,7 @@ class ParticleApplier:
                 continue
             out[path] = value
             if path == _DISENGAGE:
-                shift = value - _model_value(self.config, _DISENGAGE)
+                shift = value - points[_DISENGAGE]
                 for follower in _FOLLOWERS:
                     out[follower] = _model_value(self.config, follower) + shift
         return out

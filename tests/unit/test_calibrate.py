@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -232,6 +233,33 @@ def test_a_scenario_names_its_posterior(loaded):
     path = posterior_path(loaded)
     assert path is not None and path.is_file()
     posterior = read_posterior(path)
-    assert posterior.stale(loaded, ROOT / "seeds" / "patterns.yaml") == []
+    assert posterior.stale(loaded, ROOT / "seeds" / "patterns.yaml") == [], "remake it: make posterior"
     fit = posterior.spec.fit
     assert fit is not None and fit.posterior_log_likelihood >= fit.point_log_likelihood
+
+
+def test_a_what_if_keeps_what_it_sets_under_the_posterior(ledger, loaded, tmp_path):
+    posterior = read_posterior(posterior_path(loaded))
+    what_if = tmp_path / "what_if.yaml"
+    what_if.write_text(f"extends: {SCENARIO}\nname: recovery stalls\nmodel:\n  shocks:\n    war_recovery: 0.0\n")
+    other = load_with_provenance(what_if)
+    assert posterior_path(other) == posterior_path(loaded)  # relative to the file that names it
+    applier = ParticleApplier.for_posterior(other, ledger, posterior.parameters)
+    assert applier.pinned == {"model.shocks.war_recovery"}
+    for values in posterior.values[:5]:
+        config = applier.apply(values)
+        assert config.model.shocks.war_recovery == 0.0
+        assert config.model.status.withdraw == values[posterior.names.index("model.status.withdraw")]
+    assert posterior.stale(other, scenario=False) == []
+    assert posterior.stale(other) == ["the scenario changed"]
+    bad = [*posterior.parameters[:-1], dataclasses.replace(posterior.parameters[-1], name="trust.nobody")]
+    with pytest.raises(InputError, match=r"trust\.nobody"):
+        ParticleApplier.for_posterior(other, ledger, bad)
+
+
+def test_a_missing_posterior_is_located_where_the_scenario_names_it(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {SCENARIO}\ncalibration:\n  posterior: nowhere.yaml\n")
+    with pytest.raises(InputError) as info:
+        posterior_path(load_with_provenance(scenario))
+    assert (info.value.file, info.value.line, info.value.field) == (str(scenario), 3, "calibration.posterior")
