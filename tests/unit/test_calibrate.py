@@ -263,3 +263,10 @@ def test_a_missing_posterior_is_located_where_the_scenario_names_it(tmp_path):
     with pytest.raises(InputError) as info:
         posterior_path(load_with_provenance(scenario))
     assert (info.value.file, info.value.line, info.value.field) == (str(scenario), 3, "calibration.posterior")
+
+
+@pytest.mark.slow
+def test_the_shipped_posterior_is_what_calibrate_makes(loaded):
+    shipped = read_posterior(posterior_path(loaded)).spec
+    with ProcessExecutor(2) as executor:
+        assert run_calibration(prepare(SCENARIO), executor) == shipped, "remake it: make posterior"
