@@ -38,6 +38,7 @@ from alliance_sim.errors import InputError
     callback=opt.check_dask,
     help="Run on Dask: 'local' starts a LocalCluster of worker processes, or a scheduler address like tcp://host:8786.",
 )
+@opt.overwrite_option("Replace an existing --out (the posterior the scenario names is always remade).")
 @opt.quiet_option("No progress and no summary.")
 def calibrate(
     scenario: Path,
@@ -49,6 +50,7 @@ def calibrate(
     seed: int,
     workers: int,
     dask: str | None,
+    overwrite: bool,
     quiet: bool,
 ) -> None:
     """Calibrate SCENARIO's open parameters to the reported patterns (ABC-SMC).
@@ -78,8 +80,8 @@ def calibrate(
         target = posterior_target(load_with_provenance(scenario))
         if target is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
-        out = target[0]
-    opt.check_output_file(out, overwrite=True)
+        out, overwrite = target[0], True
+    opt.check_output_file(out, overwrite=overwrite)
     settings = DEFAULTS.model_copy(
         update={"population": population, "generations": generations, "replicates": replicates}
     )

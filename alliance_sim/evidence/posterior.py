@@ -357,9 +357,8 @@ def file_hash(path: str | Path) -> str:
 
 
 def scenario_hash(config: ScenarioConfig) -> str:
-    """`config_hash` of a scenario without its posterior (naming one does not change it)."""
-    bare = config.model_copy(update={"calibration": config.calibration.model_copy(update={"posterior": None})})
-    return config_hash(bare)
+    """`config_hash` of a scenario (which leaves out the posterior it names)."""
+    return config_hash(config)
 
 
 def posterior_target(loaded: LoadedScenario) -> tuple[Path, Positions | None] | None:

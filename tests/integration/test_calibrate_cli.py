@@ -30,6 +30,8 @@ def test_calibrate_writes_a_posterior_and_prints_its_fit(tmp_path):
     assert "log-likelihood of the reported patterns: point estimate" in result.stdout
     assert "--population 16 --generations 2 -n 4 --seed 5" in out.read_text().splitlines()[2]
     assert not (tmp_path / "posterior.yaml.partial").exists()
+    again = invoke("calibrate", SCENARIO, "--out", out, "--population", 16, "--generations", 2, "-n", 4)
+    assert again.exit_code == 2 and "--overwrite" in again.stderr
 
 
 def test_calibrate_defaults_are_the_samplers():
