@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,7 +81,7 @@ def calibrate(
         target = posterior_target(load_with_provenance(scenario))
         if target is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
-        out, overwrite = target[0], True
+        out, overwrite = Path(os.path.normpath(target[0])), True
     opt.check_output_file(out, overwrite=overwrite)
     settings = DEFAULTS.model_copy(
         update={"population": population, "generations": generations, "replicates": replicates}
