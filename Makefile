@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 REPLICATES ?= 300
 SEED ?= 7
 
-.PHONY: run test test-slow lint format bench baseline clean help
+.PHONY: run test test-slow lint format bench baseline posterior clean help
 
 help:
 	@echo "make run        set up .venv, run the calibrated CSTO baseline, write results/baseline"
@@ -18,6 +18,7 @@ help:
 	@echo "make format     format the code and apply ruff's safe fixes"
 	@echo "make bench      run the benchmarks in bench/"
 	@echo "make baseline   refresh the pinned regression baseline (after a deliberate change)"
+	@echo "make posterior  remake the CSTO baseline's posterior (seeds/csto_2022.posterior.yaml)"
 
 # Find a Python >= 3.12: $PYTHON if set, then python3.13 / python3.12 / python3 on PATH,
 # then any 3.12+ that pyenv holds. Prints its path, or explains what to install.
@@ -50,6 +51,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/alliance-sim run scenarios/csto_2022.yaml --replicates $(REPLICATES) --seed $(SEED) --out results/baseline --plot --overwrite
+
+# The shipped posterior of the CSTO baseline: the same file on any number of workers.
+posterior: $(STAMP)
+	$(VENV)/bin/alliance-sim calibrate scenarios/csto_2022.yaml --workers 0
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q

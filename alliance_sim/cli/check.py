@@ -171,6 +171,7 @@ def patterns(
     reported = pt.load_patterns(patterns_file, known)
     table = pt.score(loaded.config, reported, seed=seed, replicates=replicates)
     likelihood = pt.log_likelihood(table, replicates)
+    posterior_likelihood, stale = _posterior_column(loaded, reported, patterns_file, table, seed, replicates)
     grid = None
     if fit:
         grid = pt.fit_thresholds(
@@ -189,13 +190,45 @@ def patterns(
             "patterns": json.loads(table.to_json(orient="records")),
             "log_likelihood": likelihood,
         }
+        if posterior_likelihood is not None:
+            data["posterior_log_likelihood"] = posterior_likelihood
         if grid is not None:
             data["threshold_grid"] = json.loads(grid.to_json(orient="records"))
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"{loaded.config.name}: {replicates} replicates, seed {seed}\n")
-    click.echo(table.to_string(index=False, formatters={"share": "{:.3f}".format}))
+    click.echo(table.to_string(index=False, formatters={"share": "{:.3f}".format, "posterior": "{:.3f}".format}))
     click.echo(f"\nlog-likelihood of the reported patterns: {likelihood:.4f}")
+    if posterior_likelihood is not None:
+        click.echo(f"posterior predictive log-likelihood (share column posterior): {posterior_likelihood:.4f}")
+    if stale:
+        click.echo(f"the scenario's posterior is stale ({stale}); remake it with alliance-sim calibrate", err=True)
     if grid is not None:
         click.echo("\nthreshold grid (best first):")
         click.echo(grid.head(15).to_string(index=False))
+
+
+def _posterior_column(
+    loaded: Any, reported: list[Any], patterns_file: Path, table: Any, seed: int, replicates: int
+) -> tuple[float | None, str]:
+    """Add the posterior predictive share of each pattern to `table` when the scenario names a posterior.
+
+    Returns:
+        Its log-likelihood (None without a usable posterior) and what made it stale ("" if nothing).
+    """
+    from alliance_sim import evidence as ev
+    from alliance_sim.evidence import fit
+    from alliance_sim.evidence.posterior import posterior_path, read_posterior
+    from alliance_sim.evidence.space import ParticleApplier
+
+    path = posterior_path(loaded)
+    if path is None or loaded.ledger is None:
+        return None, ""
+    posterior = read_posterior(path)
+    stale = posterior.stale(loaded, patterns_file, scenario=False)
+    if stale:
+        return None, ", ".join(stale)
+    applier = ParticleApplier.for_posterior(loaded, ev.load_ledger(loaded.ledger), posterior.parameters)
+    shares = fit.posterior_shares(applier, posterior, reported, seed=seed, replicates=replicates)
+    table.insert(table.columns.get_loc("share") + 1, "posterior", shares)
+    return fit.log_likelihood_of(shares, replicates), ""

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "validate": "alliance_sim.cli.check:validate",
     "evidence": "alliance_sim.cli.check:evidence",
     "patterns": "alliance_sim.cli.check:patterns",
+    "calibrate": "alliance_sim.cli.calibrate:calibrate",
     "explain": "alliance_sim.cli.explain:explain",
     "sweep": "alliance_sim.cli.sweep:sweep",
     "analyze": "alliance_sim.cli.sweep:analyze",

@@ -20,9 +20,14 @@ rate count / window; a data value is used as it stands.
 
 Modules: `ledger` (the dataclasses), `paths` (parameter paths, bounds, `check_against`),
 `schema` (the YAML's structure), `load` (`load_ledger`, `find_ledger`), `quotes`
-(`verify_quotes`), `calibration` (`calibrate`, `event_support`), `format`
-(`format_ledger`) and `scenarios` (`load_scenario`, `load_with_provenance`).
-Everything public is importable from `alliance_sim.evidence`.
+(`verify_quotes`), `calibration` (`calibrate`, `event_support`, the ranges of steps and
+priors), `format` (`format_ledger`) and `scenarios` (`load_scenario`,
+`load_with_provenance`). Everything public from these is importable from
+`alliance_sim.evidence`. For calibration with honest uncertainty (imported from their
+modules): `patterns` (the reported patterns), `fit` (their facts, run on the ensemble
+engine), `space` (the parameters the articles leave open, and `ParticleApplier`, which turns
+one parameter set into a scenario) and `posterior` (the posterior file that
+`alliance-sim calibrate` writes).
 """
 
 from alliance_sim.evidence.calibration import calibrate, event_support

@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from alliance_sim.errors import InputError
-from alliance_sim.evidence.schema import CalibrationMapping, DataSource, Prior, Scale
+from alliance_sim.evidence.schema import CalibrationMapping, DataSource, Prior, Range, Scale
 from alliance_sim.evidence.sources import ArticleSource
 from alliance_sim.scenario.yamlio import PathKey, Positions
 
@@ -30,6 +30,7 @@ __all__ = [
     "EvidenceItem",
     "Ledger",
     "Prior",
+    "Range",
     "Scale",
     "claim_where",
     "claims_by_param",
@@ -99,6 +100,8 @@ class EvidenceItem:
             article) or `data` (a row of a data source).
         citation: The source as a reader knows it: outlet, title and date from the sources
             table, a data source's citation, or the file name when the ledger has no table.
+        trust: The lowest weight of its claims' logit steps: they range over `[trust, 1]`
+            (1 for an article, below 1 for a reader comment; the point estimate uses 1).
 
     """
 
@@ -112,6 +115,7 @@ class EvidenceItem:
     note: str = ""
     kind: str = "article"
     citation: str = ""
+    trust: float = 1.0
 
     @property
     def attribution(self) -> str:
@@ -133,6 +137,7 @@ class Ledger:
         positions: Where every key sits in the file, for located errors.
         articles: The articles' outlet, title and date by file name, from the sources
             table next to the ledger (empty when it has none).
+        ranges: Plausible ranges of behavioural constants by path (`model.<section>.<field>`).
 
     """
 
@@ -143,6 +148,7 @@ class Ledger:
     sources: dict[str, DataSource]
     positions: Positions
     articles: dict[str, ArticleSource] = field(default_factory=dict)
+    ranges: dict[str, Range] = field(default_factory=dict)
 
     def error(self, message: str, where: PathKey) -> InputError:
         """Return an `InputError` located at `where` in the ledger."""

@@ -24,8 +24,8 @@ from alliance_sim.evidence.ledger import (
     claims_by_param,
     prior_for,
 )
-from alliance_sim.evidence.paths import parse_param
-from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec
+from alliance_sim.evidence.paths import check_bounds, parse_param
+from alliance_sim.evidence.schema import ClaimSpec, ItemSpec, LedgerSpec, Range
 from alliance_sim.evidence.sources import SourceTable, inside, sources_next_to
 from alliance_sim.scenario.config import parse_month
 from alliance_sim.scenario.locate import shorten
@@ -57,7 +57,8 @@ def load_ledger(path: str | Path) -> Ledger:
     priors = _check_priors(spec, positions)
     checked: set[str] = set()
     items = tuple(_build_item(i, s, spec, folder, positions, checked, table) for i, s in enumerate(spec.items))
-    ledger = Ledger(path, items, spec.mapping, priors, sources, positions, articles)
+    ranges = _check_ranges(spec, positions)
+    ledger = Ledger(path, items, spec.mapping, priors, sources, positions, articles, ranges)
     _check_references(ledger)
     _check_param_claims(ledger)
     return ledger
@@ -101,6 +102,22 @@ def _check_priors(spec: LedgerSpec, positions: Positions) -> dict[str, Prior]:
             raise positions.error("a prior needs a field", ("priors", key))
         priors[key] = prior
     return priors
+
+
+def _check_ranges(spec: LedgerSpec, positions: Positions) -> dict[str, Range]:
+    """Each range names a behavioural constant and lies within the bounds config.py sets."""
+    for key, bounds in spec.ranges.items():
+        try:
+            parsed = parse_param(key)
+        except ValueError as exc:
+            raise positions.error(str(exc), ("ranges", key)) from None
+        if parsed.kind != "model":
+            raise positions.error("ranges are for behavioural constants, model.<section>.<field>", ("ranges", key))
+        for end, value in (("low", bounds.low), ("high", bounds.high)):
+            problem = check_bounds(key, value)
+            if problem:
+                raise positions.error(problem, ("ranges", key, end))
+    return dict(spec.ranges)
 
 
 def _check_date(text: str) -> None:
@@ -163,8 +180,19 @@ def _build_item(
     else:
         article = table.articles.get(spec.source) if table is not None else None
         kind, cited = spec.kind, article.citation() if article is not None else spec.source
+    trust = spec.trust if spec.trust is not None else (ledger.mapping.reader_trust if kind == READER_COMMENT else 1.0)
     return EvidenceItem(
-        spec.id, spec.source, spec.quote or "", spec.date, tuple(spec.actors), claims, line, spec.note, kind, cited
+        spec.id,
+        spec.source,
+        spec.quote or "",
+        spec.date,
+        tuple(spec.actors),
+        claims,
+        line,
+        spec.note,
+        kind,
+        cited,
+        trust,
     )
 
 

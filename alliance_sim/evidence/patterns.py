@@ -67,7 +67,8 @@ def load_patterns(path: str | Path, evidence_ids: set[str] | None = None) -> lis
     return patterns
 
 
-def _holds(status: np.ndarray, kind: str) -> np.ndarray:
+def holds_status(status: np.ndarray, kind: str) -> np.ndarray:
+    """Where a reported status (`member`, `away`, `not_gone`) holds, given model statuses."""
     if kind == "member":
         return status == dyn.MEMBER
     if kind == "away":
@@ -108,7 +109,7 @@ def score(config: ScenarioConfig, patterns: list[Pattern], *, seed: int = 0, rep
                     "member": member,
                     "month": pattern.month,
                     "status": pattern.status,
-                    "share": float(np.mean(_holds(status, pattern.status))),
+                    "share": float(np.mean(holds_status(status, pattern.status))),
                     "evidence": pattern.evidence,
                 }
             )

@@ -34,15 +34,49 @@ class Scale(_Strict):
     """Id of the evidence item behind the reference, if any."""
 
 
+Interval = tuple[float, float]
+"""A closed interval ``[low, high]``, written as a two-item list."""
+
+
+def check_interval(interval: Interval, point: float | None = None) -> str | None:
+    """What is wrong with an interval (low above high, or a point outside it), or None."""
+    low, high = interval
+    if low > high:
+        return f"the range [{low:g}, {high:g}] ends below where it starts"
+    if point is not None and not low <= point <= high:
+        return f"the value {point:g} lies outside its range [{low:g}, {high:g}]"
+    return None
+
+
 class CalibrationMapping(_Strict):
     """The one mapping from evidence to values."""
 
     neutral_prior: float = Field(gt=0.0, lt=1.0)
     """Where a parameter with direction claims starts without an explicit prior."""
     steps: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = Field(min_length=1)
-    """Logit step of each claim strength."""
+    """Logit step of each claim strength (the point estimate)."""
+    step_ranges: dict[str, Interval] = Field(default_factory=dict)
+    """Plausible interval of logit steps of each strength, `[low, high]`, containing its step;
+    a strength without one is a point (its step, fixed)."""
+    prior_spread: float = Field(default=1.0, ge=0.0, le=5.0)
+    """Plausible range of a prior without its own `range`: its logit, plus or minus this
+    (a prior of exactly 0 or 1 is structural and has no range)."""
+    reader_trust: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Trust of a reader comment without its own `trust` (see `ItemSpec.trust`)."""
     scales: dict[str, Scale] = Field(default_factory=dict)
     """Named scales for stated numbers."""
+
+    @model_validator(mode="after")
+    def _ranges_contain_steps(self) -> CalibrationMapping:
+        for name, interval in self.step_ranges.items():
+            if name not in self.steps:
+                raise ValueError(f"step_ranges names {name!r}, which is not a strength of steps")
+            problem = check_interval(interval, self.steps[name])
+            if problem:
+                raise ValueError(f"step_ranges.{name}: {problem}")
+            if interval[0] <= 0.0:
+                raise ValueError(f"step_ranges.{name}: a step is positive; the range must start above 0")
+        return self
 
 
 class Prior(_Strict):
@@ -52,6 +86,38 @@ class Prior(_Strict):
     """The starting value."""
     reason: str = Field(min_length=1)
     """Why."""
+    range: Interval | None = None
+    """Plausible range `[low, high]` (default: see `CalibrationMapping.prior_spread`)."""
+
+    @model_validator(mode="after")
+    def _range_contains_value(self) -> Prior:
+        if self.range is not None:
+            problem = check_interval(self.range, self.value)
+            if problem:
+                raise ValueError(problem)
+            if self.range[0] < 0.0 or self.range[1] > 1.0:
+                raise ValueError("a prior's range lies within [0, 1]")
+        return self
+
+
+class Range(_Strict):
+    """The plausible range of a behavioural constant (`model.<section>.<field>`)."""
+
+    low: float
+    """Lowest plausible value."""
+    high: float
+    """Highest plausible value."""
+    reason: str = Field(min_length=1)
+    """Why this range (docs/odd.md gives every constant's)."""
+    calibrate: bool = True
+    """Whether `alliance-sim calibrate` samples it (False: documented only)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        problem = check_interval((self.low, self.high))
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class DataSource(_Strict):
@@ -124,6 +190,10 @@ class ItemSpec(_Strict):
     source: str = Field(min_length=1)
     kind: Literal["article", "reader_comment"] = "article"
     """`reader_comment` for a quote from a reader's comment under the article, not the article."""
+    trust: float | None = Field(default=None, ge=0.0, le=1.0)
+    """How much the item is trusted: the lowest weight of its claims' steps, which range over
+    `[trust, 1]` (the point estimate weighs them fully). Default 1 for an article, the
+    mapping's `reader_trust` for a reader comment."""
     quote: str | None = None
     date: str
     actors: list[ActorId] = Field(min_length=1)
@@ -136,5 +206,6 @@ class LedgerSpec(_Strict):
 
     mapping: CalibrationMapping
     priors: dict[str, Prior] = Field(default_factory=dict)
+    ranges: dict[str, Range] = Field(default_factory=dict)
     sources: dict[str, DataSource] = Field(default_factory=dict)
     items: list[ItemSpec] = Field(min_length=1)

@@ -175,6 +175,9 @@ class CalibrationConfig(FrozenModel):
 
     ledger: str | None = None
     """Path of an evidence ledger, relative to the scenario file; it fills the values the scenario leaves unset."""
+    posterior: str | None = None
+    """Path of a posterior file (`alliance-sim calibrate`), relative to the scenario file: the parameter
+    sets the reported patterns leave plausible. Without one, runs use the point estimate."""
 
 
 class OutputConfig(FrozenModel):

@@ -149,8 +149,13 @@ class LoadedScenario:
 
 
 def config_hash(config: ScenarioConfig) -> str:
-    """SHA-256 of a scenario's canonical JSON, the first 16 hex digits."""
-    text = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of a scenario's canonical JSON, the first 16 hex digits.
+
+    The posterior a scenario names (`calibration.posterior`) is left out: it is a pointer
+    to a file made from the scenario, with its own hashes, not part of what it describes.
+    """
+    data = config.model_dump(mode="json", exclude={"calibration": {"posterior"}})
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
