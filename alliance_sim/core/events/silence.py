@@ -52,7 +52,7 @@ class Silence(EventKind):
         silent[..., t] = False
         if s is not None and s < world.m:
             silent[..., s] = False
-        levels = np.where(silent, dyn.REFUSED, dyn.ABSTAIN).astype(np.int8)
+        levels: np.ndarray = np.where(silent, dyn.REFUSED, dyn.ABSTAIN).astype(np.int8)
         answer = np.full(np.shape(where), dyn.REFUSED, dtype=np.int8)
         credit = dyn.attributed_credit(levels, answer, trust.vote_visibility, trust.token_credit)
         observers = (state.status != dyn.WITHDRAWN).astype(float)
