@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -112,19 +113,28 @@ def test_process_executor_gives_identical_results(reference, tmp_path):
     assert_same(reference, other)
 
 
-def test_dask_executor_gives_identical_results(reference, tmp_path):
+def _malloc_trim_threshold() -> str | None:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_dask_local_cluster_of_processes_gives_identical_results(reference, tmp_path):
     pytest.importorskip("distributed")
-    with DaskExecutor("local", workers=2, processes=False) as executor:
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    with DaskExecutor("local", workers=2) as executor:
+        # The workers run with the project's allocator settings, not the nanny's.
+        assert set(executor._client.run(_malloc_trim_threshold).values()) == {before}
         other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
-    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
+    assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == before
+    assert other.manifest["executor"] == "dask local cluster (2 worker processes)"
     assert_same(reference, other)
 
 
-def test_a_local_dask_cluster_of_processes_says_processes():
+def test_dask_local_cluster_of_threads_says_threads(reference, tmp_path):
     pytest.importorskip("distributed")
-    executor = DaskExecutor.__new__(DaskExecutor)
-    executor.workers, executor.processes, executor.address, executor._cluster = 2, True, "local", object()
-    assert executor.describe() == "dask local cluster (2 worker processes)"
+    with DaskExecutor("local", workers=2, processes=False) as executor:
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=9)
+    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
+    assert_same(reference, other)
 
 
 def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
@@ -133,7 +143,7 @@ def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
     with cluster, DaskExecutor(cluster.scheduler_address) as executor:
         assert executor.workers == 2
         other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=7)
-    assert other.manifest["executor"] == f"dask {cluster.scheduler_address} (2 worker threads)"
+    assert other.manifest["executor"] == f"dask {cluster.scheduler_address} (1 worker process, 2 threads in all)"
     assert_same(reference, other)
 
 
