@@ -192,6 +192,10 @@ def execute(
             n = choose_workers(per_run * todo.size, min(most, int(todo.size)))
             used.append(SerialExecutor() if n == 1 else ProcessExecutor(n))
         size = max(1, int(chunk_seconds / per_run))
+        if context.engine == "ensemble":
+            # The ensemble engine runs a point's replicates at once, cheaper per run in
+            # larger blocks: chunks of a full block unless that leaves a worker idle.
+            size = max(size, min(context.block, -(-int(todo.size) // (2 * used[0].workers))))
         workers = used[0].workers
         tasks = plan_chunks(todo, replicates, values, size, workers if workers > 1 else None)
     else:
