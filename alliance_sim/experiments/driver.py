@@ -85,6 +85,27 @@ GAIN = 1.15
 least this many times sooner than the driver alone would."""
 
 
+CHUNK_BYTES = 256e6
+"""Most memory a chunk's tables may take (a worker holds one chunk at a time; the driver a
+few): caps the chunk size, so the memory of a sweep stays flat however fast its runs are."""
+
+
+def chunk_bytes_per_run(context: RunContext) -> float:
+    """Bytes one run adds to a chunk's tables, estimated generously (pandas, then Arrow)."""
+    config = context.base
+    m = len(config.member_ids)
+    steps = config.time.horizon_months + 1
+    per = m * 200 + 400  # the per-member and the alliance outcomes, the run's status row
+    if context.detail:
+        per += steps * (m * (8 * len(TRACED) + 64) + 120)
+        if config.outputs.trust_matrix:
+            per += steps * m * (m - 1) * 40
+    if context.timeseries is not None:
+        kept = steps // max(1, context.timeseries.stride) + 1
+        per += kept * m * (64 + 8 * len(context.timeseries.quantities))
+    return 3.0 * per
+
+
 def choose_workers(seconds: float, most: int) -> int:
     """How many local workers to start for `seconds` of work (as the driver alone would do it).
 
@@ -196,6 +217,7 @@ def execute(
             # The ensemble engine runs a point's replicates at once, cheaper per run in
             # larger blocks: chunks of a full block unless that leaves a worker idle.
             size = max(size, min(context.block, -(-int(todo.size) // (2 * used[0].workers))))
+        size = max(1, min(size, int(CHUNK_BYTES / chunk_bytes_per_run(context))))
         workers = used[0].workers
         tasks = plan_chunks(todo, replicates, values, size, workers if workers > 1 else None)
     else:
