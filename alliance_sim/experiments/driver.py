@@ -12,10 +12,11 @@ into chunks of about `chunk_seconds` each. Results are the same bit for bit what
 engine, executor, worker count, chunking, order or resume (see
 `alliance_sim.runs.pipeline`).
 
-Worker processes (`workers > 1`, the default executor of a sweep) start by importing the
-calling script's main module, as Python's `multiprocessing` does: a script that calls
-`run(..., workers=2)` or `sweep(...)` must do it under ``if __name__ == "__main__":``.
-Without it the call fails at once with a message that says so.
+Local worker processes (started when the pilot says they pay, see `choose_workers`)
+start by importing the calling script's main module, as Python's `multiprocessing` does:
+a script that calls `run(..., workers=2)` or `sweep(...)` must do it under
+``if __name__ == "__main__":``. Without it the call fails at once with a message that
+says so.
 """
 
 from __future__ import annotations
@@ -198,8 +199,8 @@ def execute(
         if todo.size > pilot_size:
             if used:
                 used[0].warm(context)  # workers start while the pilot runs here
-            elif most > 1:
-                start_worker_server()  # imports the simulation once, beside the pilot
+            elif most > 1 and todo.size >= 8 * pilot_size:
+                start_worker_server()  # likely needed: it imports the simulation beside the pilot
         pilot = next(plan_chunks(todo[:pilot_size], replicates, values, pilot_size))
         started = time.perf_counter()
         store.write_chunk(chunk, run_chunk(context, pilot))
