@@ -323,12 +323,11 @@ def large_alliance_scenario(folder: Path, members: int) -> Path:
     """The scenario file of a generated alliance: bench/large_alliance.py's when present."""
     path = folder / f"alliance_{members}.yaml"
     try:
-        import large_alliance  # the generator kept beside this script, when present
+        import large_alliance  # the NATO-sized generator kept beside this script, when present
 
-        text = large_alliance.scenario_yaml(members)
+        large_alliance.write(members, path)
     except (ImportError, AttributeError):
-        text = alliance_yaml(members)
-    path.write_text(text)
+        path.write_text(alliance_yaml(members))
     return path
 
 
