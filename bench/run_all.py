@@ -18,7 +18,9 @@ records it, with the machine):
    (`alliance-sim sweep`, whole process).
 5. 2 workers over 1 (`alliance-sim sweep --workers 2` against `--workers 1`, whole
    process), on sweeps of 10,000 and 100,000 runs, and on a small sweep of 320 runs.
-6. `--dask local` against local worker processes, the same sweep, whole process.
+6. `--dask local` against local worker processes, the same sweep, whole process; and the
+   CPU and page faults of the same ensemble work under glibc's defaults, under the Dask
+   nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, and under the project's worker settings.
 7. A generated 32-member alliance against a generated 6-member one, ensemble cost per
    replicate-step (bench/large_alliance.py when present, else the generator below).
 8. `alliance-sim run` of the baseline, 300 replicates, whole process.
@@ -269,6 +271,53 @@ def bench_workers(folder: Path, quick: bool) -> Path:
     return big
 
 
+ALLOCATOR_PROBE = """
+import json, resource, sys, time
+from alliance_sim.experiments.executors import tune_allocator
+if sys.argv[1] == "project":
+    tune_allocator()
+from alliance_sim.core.ensemble import run_ensemble
+from alliance_sim.core.world import compile_timeline
+from alliance_sim.evidence import load_scenario
+timeline = compile_timeline(load_scenario(sys.argv[2]))
+run_ensemble(timeline, list(range(64)))
+before, cpu = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.process_time()
+for k in range(3):
+    run_ensemble(timeline, list(range(k * 1024, (k + 1) * 1024)))
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+print(json.dumps({"cpu": time.process_time() - cpu, "faults": faults}))
+"""
+"""CPU seconds and page faults of 3 x 1,024 replicates of the baseline, in a fresh process."""
+
+
+def allocator_probe(mode: str, env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", ALLOCATOR_PROBE, mode, str(BASELINE)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_allocator() -> None:
+    print("\n6b. The same ensemble work (3 x 1,024 replicates of the baseline): CPU and page faults by allocator")
+    rows = {
+        "glibc defaults": allocator_probe("default", {}),
+        "Dask nanny's MALLOC_TRIM_THRESHOLD_=65536": allocator_probe("default", {"MALLOC_TRIM_THRESHOLD_": "65536"}),
+        "the nanny's setting, then the project's (workers)": allocator_probe(
+            "project", {"MALLOC_TRIM_THRESHOLD_": "65536"}
+        ),
+    }
+    for name, row in rows.items():
+        line(name, f"{row['cpu']:.2f} s CPU, {row['faults']:,.0f} faults")
+    nanny = rows["Dask nanny's MALLOC_TRIM_THRESHOLD_=65536"]["cpu"] / rows["glibc defaults"]["cpu"]
+    ours = rows["the nanny's setting, then the project's (workers)"]["cpu"] / rows["glibc defaults"]["cpu"]
+    line("CPU against glibc defaults: nanny's / project's", f"{nanny:.2f}x / {ours:.2f}x")
+
+
 def bench_dask(folder: Path, spec: Path) -> None:
     print("\n6. --dask local against local worker processes, the same sweep (whole process)")
     try:
@@ -416,6 +465,7 @@ def main() -> None:
         bench_million(folder, args.quick)
         big = bench_workers(folder, args.quick)
         bench_dask(folder, big)
+        bench_allocator()
         bench_members(folder, args.quick)
         bench_commands(folder, args.quick)
     kind = "quick sizes: not a measurement" if args.quick else "one run"
