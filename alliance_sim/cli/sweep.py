@@ -56,7 +56,9 @@ def sweep(
     """Run the parameter sweep described by SPEC (a YAML sweep spec).
 
     Results stream to Parquet in --out as chunks finish; after a crash or Ctrl-C,
-    run the same command with --resume. See docs/sweeps.md.
+    run the same command with --resume. --workers N is the most local worker
+    processes the sweep starts: a short pilot times a run, and workers start only
+    when they finish sooner than this process alone. See docs/sweeps.md.
 
     \b
     Examples:
