@@ -340,7 +340,6 @@ class DaskExecutor(Executor):
                 raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}", field="dask") from None
         threads = self._client.nthreads()
         self.workers = max(1, sum(threads.values()))
-        self.worker_count = len(threads)
         self.process_count = len(set(self._client.run(_this_process).values())) if threads else 0
 
     def describe(self) -> str:
