@@ -41,6 +41,7 @@ def test_quick_benchmark_prints_every_target_row(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout.split("\ntargets (")[1]
-    for row in ROWS:
-        assert f"| {row}" in table, row
     assert "machine: " in table
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for row in ROWS:
+        assert any(row in line for line in rows), row
