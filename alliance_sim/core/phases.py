@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
+from alliance_sim.core import kernels
 from alliance_sim.core.events import Event, Request, happens
 from alliance_sim.core.types import ANSWER_LEVEL
 
@@ -94,16 +95,13 @@ def weigh_membership(world: World, state: State) -> np.ndarray:
     """
     params = world.config.model
     w = params.value
-    m = world.m
     threats = dyn.threat(world.ratio, world.proximity, world.offense, state.intent)
     active = (state.status == dyn.MEMBER).astype(float)
     able = capability(world, state)
     need = params.threat.sufficiency * world.power
-    cred = dyn.sufficient_credibility(dyn.trust(state.alpha, state.beta), world.share, active, able, world.ties, need)
-    # Help with internal unrest needs a force of the member's own size; ties do not discount it.
-    enough = np.minimum(able[..., None, :] / need[:m, None], 1.0)
-    regime_trust = dyn.trust(state.alpha_int, state.beta_int)
-    internal = dyn.sequential_sum(regime_trust * world.share * active[..., None, :] * enough)
+    cred, internal = kernels.credibility(
+        state.alpha, state.beta, state.alpha_int, state.beta_int, world.share, active, able, world.ties, need
+    )
     departed = dyn.departed_share(state.status[..., None, :], world.others)
     option = dyn.exit_option(
         world.outside_option,
@@ -310,17 +308,22 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
         answer = np.full(np.shape(asked), ANSWER_LEVEL[request.forced], dtype=np.int8)
     else:
         answer = dyn.alliance_answer(levels, world.hegemon, world.config.alliance.decision_rule.value)
-    credit = dyn.attributed_credit(levels, answer, trust.vote_visibility, trust.token_credit)
-    voters = (levels >= 0).astype(float)
-    observers = (state.status != dyn.WITHDRAWN).astype(float)
-    weights = dyn.observation_weights(r, voters, observers, trust.spillover)
-    weights = weights * (trust.learning * np.asarray(asked, dtype=float))[..., None, None]
-    # The lesson is about the kind of help asked; the other kind learns a share of it.
-    to_defence = np.where(unrest, trust.cross_domain, 1.0)[..., None, None]
-    to_regime = np.where(unrest, 1.0, trust.cross_domain)[..., None, None]
-    state.alpha, state.beta = dyn.learn_from_answer(state.alpha, state.beta, credit, weights * to_defence)
-    state.alpha_int, state.beta_int = dyn.learn_from_answer(
-        state.alpha_int, state.beta_int, credit, weights * to_regime
+    state.alpha, state.beta, state.alpha_int, state.beta_int = kernels.learn(
+        state.alpha,
+        state.beta,
+        state.alpha_int,
+        state.beta_int,
+        levels,
+        answer,
+        asked,
+        unrest,
+        state.status,
+        r,
+        trust.spillover,
+        trust.learning,
+        trust.vote_visibility,
+        trust.token_credit,
+        trust.cross_domain,
     )
     grievance = state.grievance[..., r, :]
     shortfall = dyn.refusal_weights(levels, answer, trust.vote_visibility, expectation)

@@ -1,0 +1,209 @@
+"""The month's hot loops, compiled with numba where it is installed, in numpy otherwise.
+
+Both engines call these functions (the Mesa engine with no batch axis, the ensemble
+with one), so they stay equal by construction whichever implementation runs. The two
+implementations do the same IEEE operations in the same order (additions, products and
+divisions only, no `exp`, `log` or `pow`, whose last bit may differ between numba and
+numpy), so they give the same numbers bit for bit; `tests/unit/test_kernels.py` runs
+the baseline both ways and compares the whole trace.
+
+Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
+``numba`` (or unset) the compiled one when numba imports, else numpy. numba is imported
+only when a kernel is first called, so commands that run no model (``--help``,
+``validate``) never pay for it; compiled code is cached on disk next to the module (or
+in ``NUMBA_CACHE_DIR``); where that is not writable it is compiled again in each process.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from alliance_sim.core import dynamics as dyn
+
+ENV = "ALLIANCE_SIM_KERNELS"
+"""Environment variable selecting the implementation: `numba` (default when installed) or `numpy`."""
+
+
+@cache
+def _compiled() -> ModuleType | None:
+    """The numba kernels module, or None when numpy is selected or numba is not importable."""
+    choice = os.environ.get(ENV, "numba").strip().lower()
+    if choice == "numpy":
+        return None
+    try:
+        from alliance_sim.core import kernels_numba
+    except ImportError:
+        return None
+    return kernels_numba
+
+
+def backend() -> str:
+    """The implementation in use: `numba` or `numpy`."""
+    return "numba" if _compiled() is not None else "numpy"
+
+
+def reset() -> None:
+    """Choose the implementation again from the environment (tests switch it)."""
+    _compiled.cache_clear()
+
+
+def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
+    """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
+    shape = array.shape[array.ndim - tail :] if tail else ()
+    return np.ascontiguousarray(array, dtype=dtype).reshape((-1, *shape))
+
+
+# --- Credibility (phase 4) ----------------------------------------------------------
+
+
+def credibility(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    alpha_int: np.ndarray,
+    beta_int: np.ndarray,
+    share: np.ndarray,
+    active: np.ndarray,
+    able: np.ndarray,
+    ties: np.ndarray,
+    need: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Credibility against each outside actor and for help with internal unrest.
+
+    Cr_ik = sum_j tau_ij s_ij act_j (1 - ties_jk) min(1, cap_j / need_k) for outside actors
+    k (`dynamics.sufficient_credibility`), 0 for members (an attack by a member is not
+    deterred, and a member's threat is not protected against); and the credibility of help
+    with unrest, sum_j tau^int_ij s_ij act_j min(1, cap_j / need_i). Each sum runs over j in
+    order, so a row gives the same numbers alone or in a batch. Only what (R, m, n) and
+    (R, m, m) arrays hold is allocated: the cost is m * m * (outside actors) per replicate.
+
+    Args:
+        alpha: Beta counts of help against attack, (..., m, m).
+        beta: Beta counts of refusal, (..., m, m).
+        alpha_int: Beta counts of help with unrest, (..., m, m).
+        beta_int: Beta counts of refusal of such help, (..., m, m).
+        share: s_ij, (m, m).
+        active: 1.0 for active members, (..., m).
+        able: Each member's capability now, (..., m).
+        ties: ties_jk, (m, n).
+        need: What a threat from each actor needs, (n,).
+
+    Returns:
+        Cr, (..., m, n), and the credibility of help with unrest, (..., m).
+    """
+    batch = alpha.shape[:-2]
+    m, n = ties.shape
+    kernels = _compiled()
+    if kernels is not None:
+        cred = np.empty((*batch, m, n))
+        internal = np.empty((*batch, m))
+        kernels.credibility(
+            _flat(alpha, 2),
+            _flat(beta, 2),
+            _flat(alpha_int, 2),
+            _flat(beta_int, 2),
+            np.ascontiguousarray(share, dtype=np.float64),
+            _flat(np.broadcast_to(active, (*batch, m)), 1),
+            _flat(np.broadcast_to(able, (*batch, m)), 1),
+            np.ascontiguousarray(ties, dtype=np.float64),
+            np.ascontiguousarray(need, dtype=np.float64),
+            cred.reshape(-1, m, n),
+            internal.reshape(-1, m),
+        )
+        return cred, internal
+    weight = dyn.trust(alpha, beta) * share * active[..., None, :]  # (..., i, j)
+    enough = np.minimum(able[..., :, None] / need[m:], 1.0)  # (..., j, k outside)
+    free = (1.0 - ties[:, m:]) * enough
+    outside = np.zeros((*batch, m, n - m))
+    for j in range(m):
+        outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    cred = np.concatenate([np.zeros((*batch, m, m)), outside], axis=-1)
+    # Help with internal unrest needs a force of the member's own size; ties do not discount it.
+    enough_int = np.minimum(able[..., None, :] / need[:m, None], 1.0)
+    regime_trust = dyn.trust(alpha_int, beta_int)
+    internal = dyn.sequential_sum(regime_trust * share * active[..., None, :] * enough_int)
+    return cred, np.asarray(internal)
+
+
+# --- Learning from an answer (phase 3) ----------------------------------------------
+
+
+def learn(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    alpha_int: np.ndarray,
+    beta_int: np.ndarray,
+    levels: np.ndarray,
+    answer: np.ndarray,
+    asked: np.ndarray,
+    unrest: np.ndarray,
+    status: np.ndarray,
+    requester: int,
+    spillover: float,
+    learning: float,
+    visibility: float,
+    token_credit: float,
+    cross_domain: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every observer's beliefs about each ally who answered one request, both kinds of help.
+
+    Observer i learns about ally j with weight 1 (the requester) or the spillover (others),
+    times the learning rate, where j took part and i has not withdrawn, from the credit j
+    earns (`dynamics.attributed_credit`); the kind of help asked learns it whole, the other
+    kind a `cross_domain` share (`dynamics.learn_from_answer`, `dynamics.observation_weights`).
+
+    Args:
+        alpha: Beta counts of help against attack, (..., m, m).
+        beta: Beta counts of refusal, (..., m, m).
+        alpha_int: Beta counts of help with unrest, (..., m, m).
+        beta_int: Beta counts of refusal of such help, (..., m, m).
+        levels: Each ally's level, `ABSTAIN` where it took no part, (..., m).
+        answer: The alliance's answer, (...).
+        asked: Where the request was made, (...).
+        unrest: Where the request is about internal unrest, (...) or a scalar.
+        status: Statuses, (..., m).
+        requester: The member that asked.
+        spillover: Weight for observers other than the requester.
+        learning: The learning rate.
+        visibility: Share of the lesson drawn from each ally's own vote.
+        token_credit: Credit of a token answer.
+        cross_domain: Share of the lesson the other kind of help learns.
+
+    Returns:
+        The new (alpha, beta, alpha_int, beta_int).
+    """
+    batch = alpha.shape[:-2]
+    m = alpha.shape[-1]
+    kernels = _compiled()
+    if kernels is not None:
+        out = [np.array(a, dtype=np.float64, order="C", copy=True) for a in (alpha, beta, alpha_int, beta_int)]
+        kernels.learn(
+            *(a.reshape(-1, m, m) for a in out),
+            _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
+            _flat(np.broadcast_to(answer, batch), 0, np.int8),
+            _flat(np.broadcast_to(asked, batch), 0, np.bool_),
+            _flat(np.broadcast_to(unrest, batch), 0, np.bool_),
+            _flat(np.broadcast_to(status, (*batch, m)), 1, np.int8),
+            requester,
+            spillover,
+            learning,
+            visibility,
+            token_credit,
+            cross_domain,
+        )
+        return out[0], out[1], out[2], out[3]
+    credit = dyn.attributed_credit(levels, answer, visibility, token_credit)
+    voters = (levels >= 0).astype(float)
+    observers = (status != dyn.WITHDRAWN).astype(float)
+    weights = dyn.observation_weights(requester, voters, observers, spillover)
+    weights = weights * (learning * np.asarray(asked, dtype=float))[..., None, None]
+    # The lesson is about the kind of help asked; the other kind learns a share of it.
+    to_defence = np.where(unrest, cross_domain, 1.0)[..., None, None]
+    to_regime = np.where(unrest, 1.0, cross_domain)[..., None, None]
+    alpha, beta = dyn.learn_from_answer(alpha, beta, credit, weights * to_defence)
+    alpha_int, beta_int = dyn.learn_from_answer(alpha_int, beta_int, credit, weights * to_regime)
+    return alpha, beta, alpha_int, beta_int
