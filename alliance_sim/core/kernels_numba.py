@@ -52,8 +52,21 @@ def credibility(alpha, beta, alpha_int, beta_int, share, active, able, ties, nee
 
 @_jit
 def learn(  # type: ignore[no-untyped-def]  # noqa: D103
-    alpha, beta, alpha_int, beta_int, levels, answer, asked, unrest, status,
-    requester, spillover, learning, visibility, token_credit, cross_domain,
+    alpha,
+    beta,
+    alpha_int,
+    beta_int,
+    levels,
+    answer,
+    asked,
+    unrest,
+    status,
+    requester,
+    spillover,
+    learning,
+    visibility,
+    token_credit,
+    cross_domain,
 ):
     rows, m = levels.shape
     for b in range(rows):

@@ -346,6 +346,10 @@ RecordFn = Callable[[Event, np.ndarray, Request | None, np.ndarray | None, np.nd
 """Receives (event, fired, request, levels, answer) for the event log."""
 
 
+SUBSET_SHARE = 0.5
+"""An event that happens in fewer than this share of the replicates is played on those alone."""
+
+
 def play_events(world: World, state: State, step: int, draws: np.ndarray, record: RecordFn | None = None) -> None:
     """Phases 2 and 3: this month's events fire, then each request is answered in turn.
 
@@ -353,6 +357,10 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
     where its draw falls below its monthly rate. Each request is answered as soon as
     the event that raised it has happened. What an event does, which requests it
     raises and who really asks are its kind's (`alliance_sim.core.events`).
+
+    In a batch, an event that happens in few replicates (a hazard mostly) is played on
+    those replicates alone (`State.take`, `State.put`): every phase works row by row, so
+    the numbers are the same, and the months where nothing happens cost nothing.
 
     Args:
         world: The compiled scenario.
@@ -370,25 +378,69 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
         else:
             rate = event.behaviour.rate(world, state, event)
             fired = np.asarray(draws[..., world.hazard_column(h)] < rate)
-        kind = event.behaviour
         first_slot = slot
-        slot += kind.slots(event, world.m)
+        slot += event.behaviour.slots(event, world.m)
         if fired.ndim == 0 and not fired:
             continue  # one run, and the hazard did not fire: it would change nothing
-        kind.apply(world, state, event, fired)
+        if fired.ndim == 1 and np.count_nonzero(fired) < SUBSET_SHARE * fired.shape[0]:
+            rows = np.flatnonzero(fired)
+            if rows.size == 0 and record is None:
+                continue  # it happened nowhere: it would change nothing
+            part = state.take(rows)
+            _play_event(world, part, event, fired[rows], draws[rows], first_slot, _widened(record, fired, rows))
+            state.put(rows, part)
+        else:
+            _play_event(world, state, event, fired, draws, first_slot, record)
+
+
+def _widened(record: RecordFn | None, fired: np.ndarray, rows: np.ndarray) -> RecordFn | None:
+    """The event-log callback for an event played on `rows` only: it sees the whole batch."""
+    if record is None:
+        return None
+
+    def widened(
+        event: Event, where: np.ndarray, request: Request | None, levels: np.ndarray | None, answer: np.ndarray | None
+    ) -> None:
+        full_where = np.zeros(fired.shape, dtype=bool)
+        full_where[rows] = where
+        full_levels = full_answer = None
+        if levels is not None:
+            full_levels = np.full((*fired.shape, levels.shape[-1]), dyn.ABSTAIN, dtype=levels.dtype)
+            full_levels[rows] = levels
+        if answer is not None and request is not None:
+            unasked = dyn.REFUSED if request.forced is None else ANSWER_LEVEL[request.forced]
+            full_answer = np.full(fired.shape, unasked, dtype=answer.dtype)
+            full_answer[rows] = answer
+        record(event, full_where, request, full_levels, full_answer)
+
+    return widened
+
+
+def _play_event(
+    world: World,
+    state: State,
+    event: Event,
+    fired: np.ndarray,
+    draws: np.ndarray,
+    first_slot: int,
+    record: RecordFn | None,
+) -> None:
+    """One event's effect where it fired, then the answer to each request it raises."""
+    kind = event.behaviour
+    kind.apply(world, state, event, fired)
+    if record is not None:
+        record(event, fired, None, None, None)
+    for request in kind.requests(world, event, first_slot):
+        asked = np.asarray(kind.asks(world, state, request, fired))
+        if asked.ndim == 0 and not asked:
+            continue  # nobody asked in this run: answering would change nothing
+        eligible = eligible_allies(world, state, request) & asked[..., None]
+        levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
+        levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
+        if request.forced is not None:
+            # A replayed answer is what the alliance delivered; the allies' own parts in it
+            # are not on record, so each ally that took part is credited with it.
+            levels = np.where(levels >= 0, np.int8(ANSWER_LEVEL[request.forced]), levels).astype(np.int8)
+        result = resolve_request(world, state, request, levels, asked)
         if record is not None:
-            record(event, fired, None, None, None)
-        for request in kind.requests(world, event, first_slot):
-            asked = np.asarray(kind.asks(world, state, request, fired))
-            if asked.ndim == 0 and not asked:
-                continue  # nobody asked in this run: answering would change nothing
-            eligible = eligible_allies(world, state, request) & asked[..., None]
-            levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
-            levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
-            if request.forced is not None:
-                # A replayed answer is what the alliance delivered; the allies' own parts in it
-                # are not on record, so each ally that took part is credited with it.
-                levels = np.where(levels >= 0, np.int8(ANSWER_LEVEL[request.forced]), levels).astype(np.int8)
-            result = resolve_request(world, state, request, levels, asked)
-            if record is not None:
-                record(event, asked, request, levels, result)
+            record(event, asked, request, levels, result)

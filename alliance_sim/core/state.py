@@ -6,7 +6,7 @@ engine); the member axis comes after it. Agents are views into one row of these 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -75,6 +75,15 @@ class State:
     credibility: np.ndarray
     max_threat: np.ndarray
     terms: np.ndarray
+
+    def take(self, rows: np.ndarray) -> State:
+        """The replicates `rows` of a batched state, as a state of their own (copies)."""
+        return State(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+    def put(self, rows: np.ndarray, part: State) -> None:
+        """Write back a state taken with `take(rows)` into those replicates."""
+        for f in fields(self):
+            getattr(self, f.name)[rows] = getattr(part, f.name)
 
 
 def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
