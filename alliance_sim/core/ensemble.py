@@ -12,13 +12,13 @@ the same as the Mesa model's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from alliance_sim.core import randomness
 from alliance_sim.core.month import run_month
-from alliance_sim.core.randomness import random_block
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.world import World, compile_timeline
@@ -29,18 +29,68 @@ if TYPE_CHECKING:
 
 def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:
     """Each replicate's random block, stacked: shape (months, R, columns)."""
-    blocks = np.empty((world.steps, len(seeds), world.columns))
-    for r, seed in enumerate(seeds):
-        blocks[:, r, :] = random_block(seed, world.steps, world.columns)
-    return blocks
+    return randomness.random_blocks(seeds, world.steps, world.columns)
 
 
 Timeline = Sequence[tuple[int, World]]
 """The worlds a run passes through, from their first steps (`compile_timeline`)."""
 
+CHUNK = 4096
+"""Replicates run together: enough to spread the cost of each numpy call, few enough that
+a chunk's state and random numbers stay small (about 50 MB of draws for the baseline)."""
+
+
+def _timeline(config: ScenarioConfig | World | Timeline) -> Timeline:
+    if isinstance(config, World):
+        return ((0, config),)
+    if isinstance(config, tuple | list):
+        return config
+    return compile_timeline(cast("ScenarioConfig", config))
+
+
+def run_chunks(
+    config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False, chunk: int = CHUNK
+) -> Iterator[tuple[int, Trace]]:
+    """Run the replicates chunk by chunk, yielding each chunk's trace as soon as it is done.
+
+    Memory stays that of one chunk whatever the number of replicates (for a caller that
+    writes each chunk out and drops it); the numbers are those of `run_ensemble`, since
+    every replicate is a row of its own.
+
+    Yields:
+        (index of the chunk's first replicate in `seeds`, the chunk's trace).
+    """
+    timeline = _timeline(config)
+    seeds = list(seeds)
+    for start in range(0, len(seeds), max(1, chunk)):
+        part = seeds[start : start + chunk]
+        trace = Trace.empty(timeline[0][1], (len(part),), terms=terms)
+        _run(timeline, part, trace)
+        yield start, trace
+
+
+def _run(timeline: Timeline, seeds: Sequence[int], trace: Trace) -> None:
+    """Run one chunk of replicates into `trace` (its arrays may be views of a larger trace)."""
+    world = timeline[0][1]
+    draws = random_blocks(world, seeds)
+    state = initial_state(world, (len(seeds),))
+    trace.record(world, state, 0)
+    switch = dict(timeline)
+    for t in range(world.steps):
+        world = switch.get(t, world)
+        run_month(world, state, t, draws[t], trace)
+
+
+def _rows(array: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
+    """Replicates `start:stop` of a traced array (a view), or None."""
+    return None if array is None else array[:, start:stop]
+
 
 def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False) -> Trace:
     """Run one replicate per seed, all at once.
+
+    Replicates run in chunks of `CHUNK` (`run_chunks`), each with its own random numbers
+    and state, into one trace.
 
     Args:
         config: The scenario, or its compiled timeline (`compile_timeline`: a scenario with
@@ -52,21 +102,22 @@ def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int]
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
-    timeline: Timeline
-    if isinstance(config, World):
-        timeline = ((0, config),)
-    elif isinstance(config, tuple | list):
-        timeline = config
-    else:
-        timeline = compile_timeline(cast("ScenarioConfig", config))
+    timeline = _timeline(config)
     world = timeline[0][1]
-    batch = (len(seeds),)
-    draws = random_blocks(world, seeds)
-    state = initial_state(world, batch)
-    trace = Trace.empty(world, batch, terms=terms)
-    trace.record(world, state, 0)
-    switch = dict(timeline)
-    for t in range(world.steps):
-        world = switch.get(t, world)
-        run_month(world, state, t, draws[t], trace)
+    seeds = list(seeds)
+    trace = Trace.empty(world, (len(seeds),), terms=terms)
+    answers = np.full((len(seeds), world.n_requests), -1, dtype=np.int8)
+    for start in range(0, len(seeds), CHUNK):
+        stop = min(start + CHUNK, len(seeds))
+        part = Trace(
+            members={name: array[:, start:stop] for name, array in trace.members.items()},
+            war_load=trace.war_load[:, start:stop],
+            trust=_rows(trace.trust, start, stop),
+            demand=_rows(trace.demand, start, stop),
+            terms=_rows(trace.terms, start, stop),
+        )
+        _run(timeline, seeds[start:stop], part)
+        assert part.answers is not None
+        answers[start:stop] = part.answers
+    trace.answers = answers
     return trace

@@ -9,6 +9,8 @@ module imports numpy only, so engines and workers that need no Mesa start fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 SeedLike = int | np.integer | np.random.SeedSequence | None
@@ -31,6 +33,19 @@ def seed_to_int(seed: SeedLike) -> int | None:
 def random_block(seed: int, steps: int, columns: int) -> np.ndarray:
     """The run's uniform draws, shape (months, columns), from an integer seed."""
     return np.random.default_rng(seed).random((steps, columns))
+
+
+def random_blocks(seeds: Sequence[int], steps: int, columns: int) -> np.ndarray:
+    """Each seed's `random_block`, stacked: shape (months, R, columns).
+
+    The blocks are drawn straight into one (R, months, columns) buffer, each replicate's
+    into its own contiguous rows (the very numbers `random_block` gives), and returned as
+    a (months, R, columns) view of it, so no copy is made.
+    """
+    blocks = np.empty((len(seeds), steps, columns))
+    for r, seed in enumerate(seeds):
+        np.random.default_rng(seed).random(out=blocks[r])
+    return blocks.transpose(1, 0, 2)
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
