@@ -17,21 +17,37 @@ in ``NUMBA_CACHE_DIR``); where that is not writable it is compiled again in each
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
 
+if TYPE_CHECKING:
+    from alliance_sim.core.state import State
+    from alliance_sim.core.world import World
+
 ENV = "ALLIANCE_SIM_KERNELS"
 """Environment variable selecting the implementation: `numba` (default when installed) or `numpy`."""
 
 
-@cache
+_forced: list[str] = []
+"""Implementations forced by `using`, innermost last."""
+
+
 def _compiled() -> ModuleType | None:
     """The numba kernels module, or None when numpy is selected or numba is not importable."""
+    if _forced and _forced[-1] == "numpy":
+        return None
+    return _from_environment()
+
+
+@cache
+def _from_environment() -> ModuleType | None:
     choice = os.environ.get(ENV, "numba").strip().lower()
     if choice == "numpy":
         return None
@@ -49,7 +65,21 @@ def backend() -> str:
 
 def reset() -> None:
     """Choose the implementation again from the environment (tests switch it)."""
-    _compiled.cache_clear()
+    _from_environment.cache_clear()
+
+
+@contextmanager
+def using(implementation: str) -> Iterator[None]:
+    """Run a block with the `numpy` implementation (or the default, `numba`), whatever the environment.
+
+    `validate` weighs the starting state with numpy, so that checking a scenario never
+    loads numba; the numbers are the same either way.
+    """
+    _forced.append(implementation)
+    try:
+        yield
+    finally:
+        _forced.pop()
 
 
 def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
@@ -72,7 +102,7 @@ def credibility(
     ties: np.ndarray,
     need: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Credibility against each outside actor and for help with internal unrest.
+    """Credibility against each outside actor and for help with internal unrest (numpy; see `weigh`).
 
     Cr_ik = sum_j tau_ij s_ij act_j (1 - ties_jk) min(1, cap_j / need_k) for outside actors
     k (`dynamics.sufficient_credibility`), 0 for members (an attack by a member is not
@@ -97,24 +127,6 @@ def credibility(
     """
     batch = alpha.shape[:-2]
     m, n = ties.shape
-    kernels = _compiled()
-    if kernels is not None:
-        cred = np.empty((*batch, m, n))
-        internal = np.empty((*batch, m))
-        kernels.credibility(
-            _flat(alpha, 2),
-            _flat(beta, 2),
-            _flat(alpha_int, 2),
-            _flat(beta_int, 2),
-            np.ascontiguousarray(share, dtype=np.float64),
-            _flat(np.broadcast_to(active, (*batch, m)), 1),
-            _flat(np.broadcast_to(able, (*batch, m)), 1),
-            np.ascontiguousarray(ties, dtype=np.float64),
-            np.ascontiguousarray(need, dtype=np.float64),
-            cred.reshape(-1, m, n),
-            internal.reshape(-1, m),
-        )
-        return cred, internal
     weight = dyn.trust(alpha, beta) * share * active[..., None, :]  # (..., i, j)
     enough = np.minimum(able[..., :, None] / need[m:], 1.0)  # (..., j, k outside)
     free = (1.0 - ties[:, m:]) * enough
@@ -207,3 +219,102 @@ def learn(
     alpha, beta = dyn.learn_from_answer(alpha, beta, credit, weights * to_defence)
     alpha_int, beta_int = dyn.learn_from_answer(alpha_int, beta_int, credit, weights * to_regime)
     return alpha, beta, alpha_int, beta_int
+
+
+# --- Weighing membership (phase 4) ----------------------------------------------------
+
+
+def weigh(world: World, state: State) -> np.ndarray | None:
+    """Phase 4 whole, compiled (`phases.weigh_membership` says what it computes); None under numpy.
+
+    Writes the terms, the values, the credibility and the largest threat into `state`
+    and returns the net value of leaving, (..., m); the numpy implementation is
+    `phases.weigh_membership` itself.
+    """
+    kernels = _compiled()
+    if kernels is None:
+        return None
+    params = world.config.model
+    w = params.value
+    m, n = world.m, world.n
+    batch = state.status.shape[:-1]
+    weights = np.array(
+        [
+            w.protection,
+            w.regime,
+            w.dependence,
+            -w.entrapment,
+            -w.domestic,
+            -w.sovereignty,
+            w.outside,
+            w.grievance,
+            w.fear,
+            -w.coercion,
+        ]
+    )
+    terms = np.empty((*batch, m, weights.size))
+    stay, leave, internal, max_threat, net = (np.empty((*batch, m)) for _ in range(5))
+    cred = np.empty((*batch, m, n))
+    others = np.asarray(world.others, dtype=np.float64)
+    others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
+    kernels.weigh(
+        _flat(state.intent, 2),
+        _flat(state.status, 1, np.int8),
+        _flat(state.war_load, 0),
+        _flat(state.protest, 1),
+        _flat(state.offers, 2),
+        _flat(state.crisis, 1),
+        _flat(state.reward, 1),
+        _flat(state.signal, 1),
+        _flat(state.demand, 0),
+        _flat(state.grievance, 2),
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        *(
+            np.ascontiguousarray(a, dtype=np.float64)
+            for a in (
+                world.ratio,
+                world.proximity,
+                world.offense,
+                world.power,
+                world.capacity,
+                world.is_hegemon,
+                world.is_outside,
+                params.threat.sufficiency * world.power,
+                world.ties,
+                world.share,
+                others,
+                others_total,
+                world.outside_option,
+                world.patron_option,
+                world.compatibility,
+                world.dependence,
+                world.regime_security,
+                world.war_exposure,
+                world.domestic_pressure,
+                world.sovereignty_cost,
+                world.coercion_exposure,
+            )
+        ),
+        params.shocks.contagion,
+        float(world.capacity[world.hegemon]),
+        params.hegemon.resolve,
+        world.hegemon,
+        weights,
+        terms.reshape(-1, m, weights.size),
+        stay.reshape(-1, m),
+        leave.reshape(-1, m),
+        cred.reshape(-1, m, n),
+        internal.reshape(-1, m),
+        max_threat.reshape(-1, m),
+        net.reshape(-1, m),
+    )
+    state.terms[...] = terms
+    state.value_stay[...] = stay
+    state.value_leave[...] = leave
+    state.cred[...] = cred
+    state.credibility[...] = internal
+    state.max_threat[...] = max_threat
+    return net

@@ -93,6 +93,9 @@ def weigh_membership(world: World, state: State) -> np.ndarray:
     Returns:
         Net value of leaving, V_leave - V_stay, shape (..., m).
     """
+    net = kernels.weigh(world, state)
+    if net is not None:
+        return net
     params = world.config.model
     w = params.value
     threats = dyn.threat(world.ratio, world.proximity, world.offense, state.intent)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from alliance_sim.core import kernels
 from alliance_sim.core.phases import VALUE_TERMS, weigh_membership
 from alliance_sim.core.world import World
 
@@ -155,7 +156,8 @@ def start_warnings(world: World) -> list[str]:
         f"({world.month(world.steps - 1)}, {world.steps} months): it does not happen"
         for event in world.after_end
     ]
-    state = initial_state(world)
+    with kernels.using("numpy"):  # checking a scenario never loads numba (the same numbers)
+        state = initial_state(world)
     threshold = world.config.model.status.disengage
     return messages + [
         f"actors.{member}: starts with pressure {state.pressure[i]:.2f} above the disengage threshold "
