@@ -318,3 +318,37 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     state.credibility[...] = internal
     state.max_threat[...] = max_threat
     return net
+
+
+# --- Relaxation (phase 1) -------------------------------------------------------------
+
+
+def _writable(state: State, name: str) -> np.ndarray:
+    """The state's array `name`, made C-contiguous float64 in place if it was not, to be written in place."""
+    array: np.ndarray = getattr(state, name)
+    if not (array.flags.c_contiguous and array.dtype == np.float64 and array.flags.writeable):
+        array = np.array(array, dtype=np.float64, order="C", copy=True)
+        setattr(state, name, array)
+    return array
+
+
+def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) -> None:
+    """Relax the state's array `name` toward `baseline` for one month (`dynamics.relax_toward`), in place.
+
+    Args:
+        state: The state.
+        name: A float field of the state.
+        baseline: A value per entry of one replicate (the trailing axes), or 0.0.
+        rate: The monthly rate.
+    """
+    kernels = _compiled()
+    if kernels is None:
+        setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
+        return
+    array = _writable(state, name)
+    keep = 1.0 - rate
+    if isinstance(baseline, float) and baseline == 0.0:
+        kernels.relax_to_zero(array.reshape(-1), keep)
+        return
+    base = np.ascontiguousarray(baseline, dtype=np.float64)
+    kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)

@@ -204,3 +204,18 @@ def weigh(  # type: ignore[no-untyped-def]  # noqa: D103
             stay[b, i] = value_stay
             leave[b, i] = value_leave
             net[b, i] = value_leave - value_stay
+
+
+@_jit
+def relax(values, baseline, keep):  # type: ignore[no-untyped-def]  # noqa: D103
+    rows, size = values.shape
+    for b in range(rows):
+        for q in range(size):
+            base = baseline[q]
+            values[b, q] = base + (values[b, q] - base) * keep
+
+
+@_jit
+def relax_to_zero(values, keep):  # type: ignore[no-untyped-def]  # noqa: D103
+    for q in range(values.size):
+        values.flat[q] = 0.0 + (values.flat[q] - 0.0) * keep

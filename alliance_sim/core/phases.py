@@ -26,23 +26,22 @@ if TYPE_CHECKING:
 def relax(world: World, state: State) -> None:
     """Phase 1: beliefs forget toward their prior; shocks fade; the war load and its demand recede."""
     params = world.config.model
-    state.alpha, state.beta = dyn.forget(
-        state.alpha, state.beta, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
-    )
-    state.alpha_int, state.beta_int = dyn.forget(
-        state.alpha_int, state.beta_int, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
-    )
-    state.intent = dyn.relax_toward(state.intent, world.hostility, params.threat.intent_decay)
+    forgetting = params.trust.forgetting
+    kernels.relax(state, "alpha", world.trust_alpha0, forgetting)
+    kernels.relax(state, "beta", world.trust_beta0, forgetting)
+    kernels.relax(state, "alpha_int", world.trust_alpha0, forgetting)
+    kernels.relax(state, "beta_int", world.trust_beta0, forgetting)
+    kernels.relax(state, "intent", world.hostility, params.threat.intent_decay)
     shocks = params.shocks
-    state.protest = dyn.relax_toward(state.protest, 0.0, shocks.protest_decay)
-    state.offers = dyn.relax_toward(state.offers, 0.0, shocks.offer_decay)
-    state.grievance = dyn.relax_toward(state.grievance, 0.0, shocks.grievance_decay)
-    state.crisis = dyn.relax_toward(state.crisis, 0.0, shocks.regime_decay)
-    state.war_load = dyn.relax_toward(state.war_load, 0.0, shocks.war_recovery)
-    state.demand = dyn.relax_toward(state.demand, 0.0, shocks.demand_decay)
+    kernels.relax(state, "protest", 0.0, shocks.protest_decay)
+    kernels.relax(state, "offers", 0.0, shocks.offer_decay)
+    kernels.relax(state, "grievance", 0.0, shocks.grievance_decay)
+    kernels.relax(state, "crisis", 0.0, shocks.regime_decay)
+    kernels.relax(state, "war_load", 0.0, shocks.war_recovery)
+    kernels.relax(state, "demand", 0.0, shocks.demand_decay)
     hegemon = params.hegemon
-    state.reward = dyn.relax_toward(state.reward, 0.0, hegemon.reward_decay)
-    state.signal = dyn.relax_toward(state.signal, 0.0, hegemon.signal_decay)
+    kernels.relax(state, "reward", 0.0, hegemon.reward_decay)
+    kernels.relax(state, "signal", 0.0, hegemon.signal_decay)
 
 
 def capability(world: World, state: State) -> np.ndarray:
@@ -349,7 +348,7 @@ RecordFn = Callable[[Event, np.ndarray, Request | None, np.ndarray | None, np.nd
 """Receives (event, fired, request, levels, answer) for the event log."""
 
 
-SUBSET_SHARE = 0.5
+SUBSET_SHARE = 0.25
 """An event that happens in fewer than this share of the replicates is played on those alone."""
 
 
