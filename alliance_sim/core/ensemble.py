@@ -36,8 +36,8 @@ Timeline = Sequence[tuple[int, World]]
 """The worlds a run passes through, from their first steps (`compile_timeline`)."""
 
 CHUNK = 4096
-"""Replicates run together: enough to spread the cost of each numpy call, few enough that
-a chunk's state and random numbers stay small (about 50 MB of draws for the baseline)."""
+"""Most replicates run together: enough to spread the cost of each numpy call, few enough
+that a chunk's state stays small (its random numbers: `randomness.BLOCK_BUDGET`)."""
 
 
 def _timeline(config: ScenarioConfig | World | Timeline) -> Timeline:
@@ -49,7 +49,7 @@ def _timeline(config: ScenarioConfig | World | Timeline) -> Timeline:
 
 
 def run_chunks(
-    config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False, chunk: int = CHUNK
+    config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False, chunk: int = 0
 ) -> Iterator[tuple[int, Trace]]:
     """Run the replicates chunk by chunk, yielding each chunk's trace as soon as it is done.
 
@@ -62,6 +62,7 @@ def run_chunks(
     """
     timeline = _timeline(config)
     seeds = list(seeds)
+    chunk = chunk or chunk_size(timeline[0][1])
     for start in range(0, len(seeds), max(1, chunk)):
         part = seeds[start : start + chunk]
         trace = Trace.empty(timeline[0][1], (len(part),), terms=terms)
@@ -72,13 +73,28 @@ def run_chunks(
 def _run(timeline: Timeline, seeds: Sequence[int], trace: Trace) -> None:
     """Run one chunk of replicates into `trace` (its arrays may be views of a larger trace)."""
     world = timeline[0][1]
-    draws = random_blocks(world, seeds)
-    state = initial_state(world, (len(seeds),))
-    trace.record(world, state, 0)
-    switch = dict(timeline)
-    for t in range(world.steps):
-        world = switch.get(t, world)
-        run_month(world, state, t, draws[t], trace)
+    draws = randomness.MonthlyDraws(seeds, world.steps, world.columns)
+    try:
+        state = initial_state(world, (len(seeds),))
+        trace.record(world, state, 0)
+        switch = dict(timeline)
+        for t in range(world.steps):
+            world = switch.get(t, world)
+            run_month(world, state, t, draws.month(t), trace)
+    finally:
+        draws.release()
+
+
+def chunk_size(world: World) -> int:
+    """Replicates run together: at most `CHUNK`, and as many as draw their random numbers at once.
+
+    When even 1,024 replicates' blocks do not fit (many members: a summit reserves one
+    answer draw per member for each member), the chunk draws month by month instead.
+    """
+    per_replicate = world.steps * world.columns * 8
+    if randomness.MonthlyDraws.fits(1024, world.steps, world.columns):
+        return max(1, min(CHUNK, randomness.BLOCK_BUDGET // per_replicate))
+    return 1024
 
 
 def _rows(array: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
@@ -89,7 +105,7 @@ def _rows(array: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
 def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False) -> Trace:
     """Run one replicate per seed, all at once.
 
-    Replicates run in chunks of `CHUNK` (`run_chunks`), each with its own random numbers
+    Replicates run in chunks (`chunk_size`, `run_chunks`), each with its own random numbers
     and state, into one trace.
 
     Args:
@@ -107,8 +123,9 @@ def run_ensemble(config: ScenarioConfig | World | Timeline, seeds: Sequence[int]
     seeds = list(seeds)
     trace = Trace.empty(world, (len(seeds),), terms=terms)
     answers = np.full((len(seeds), world.n_requests), -1, dtype=np.int8)
-    for start in range(0, len(seeds), CHUNK):
-        stop = min(start + CHUNK, len(seeds))
+    chunk = chunk_size(world)
+    for start in range(0, len(seeds), chunk):
+        stop = min(start + chunk, len(seeds))
         part = Trace(
             members={name: array[:, start:stop] for name, array in trace.members.items()},
             war_load=trace.war_load[:, start:stop],
