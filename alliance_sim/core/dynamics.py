@@ -581,9 +581,10 @@ def sufficient_credibility(
         Cr_ik in [0, 1], shape (..., m, n).
     """
     enough = np.minimum(capability[..., :, None] / need[..., None, :], 1.0)  # (..., j, k)
-    weight = (trust_row * share * active[..., None, :])[..., :, :, None]  # (..., i, j, 1)
-    terms = weight * ((1.0 - ties_to_threat) * enough)[..., None, :, :]  # (..., i, j, k)
-    total = np.zeros(terms.shape[:-2] + terms.shape[-1:], dtype=np.float64)
-    for j in range(terms.shape[-2]):
-        total = total + terms[..., j, :]
+    weight = trust_row * share * active[..., None, :]  # (..., i, j)
+    free = (1.0 - ties_to_threat) * enough  # (..., j, k)
+    # One ally at a time, in order: no (..., i, j, k) array is ever made.
+    total = np.zeros(np.broadcast_shapes(weight.shape[:-1] + (1,), free.shape[:-2] + (1,) + free.shape[-1:]))
+    for j in range(weight.shape[-1]):
+        total = total + weight[..., :, j, None] * free[..., None, j, :]
     return total

@@ -79,12 +79,16 @@ class State:
 
     def take(self, rows: np.ndarray) -> State:
         """The replicates `rows` of a batched state, as a state of their own (copies)."""
-        return State(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return State(**{name: np.take(getattr(self, name), rows, axis=0) for name in FIELDS})
 
     def put(self, rows: np.ndarray, part: State) -> None:
         """Write back a state taken with `take(rows)` into those replicates."""
-        for f in fields(self):
-            getattr(self, f.name)[rows] = getattr(part, f.name)
+        for name in FIELDS:
+            getattr(self, name)[rows] = getattr(part, name)
+
+
+FIELDS = tuple(f.name for f in fields(State))
+"""The names of the state's arrays."""
 
 
 def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
