@@ -584,7 +584,7 @@ def sufficient_credibility(
     weight = trust_row * share * active[..., None, :]  # (..., i, j)
     free = (1.0 - ties_to_threat) * enough  # (..., j, k)
     # One ally at a time, in order: no (..., i, j, k) array is ever made.
-    total = np.zeros(np.broadcast_shapes(weight.shape[:-1] + (1,), free.shape[:-2] + (1,) + free.shape[-1:]))
+    total = np.zeros(np.broadcast_shapes((*weight.shape[:-1], 1), (*free.shape[:-2], 1, free.shape[-1])))
     for j in range(weight.shape[-1]):
         total = total + weight[..., :, j, None] * free[..., None, j, :]
     return total
