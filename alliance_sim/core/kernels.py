@@ -186,13 +186,18 @@ def learn(
         cross_domain: Share of the lesson the other kind of help learns.
 
     Returns:
-        The new (alpha, beta, alpha_int, beta_int).
+        The new (alpha, beta, alpha_int, beta_int); the compiled implementation updates the
+        given arrays in place where they are C-contiguous float64 and returns them.
     """
     batch = alpha.shape[:-2]
     m = alpha.shape[-1]
     kernels = _compiled()
     if kernels is not None:
-        out = [np.array(a, dtype=np.float64, order="C", copy=True) for a in (alpha, beta, alpha_int, beta_int)]
+        # In place where the arrays allow it (the state's own, which this replaces).
+        out = [
+            a if a.flags.c_contiguous and a.flags.writeable and a.dtype == np.float64 else np.array(a, np.float64)
+            for a in (alpha, beta, alpha_int, beta_int)
+        ]
         kernels.learn(
             *(a.reshape(-1, m, m) for a in out),
             _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
