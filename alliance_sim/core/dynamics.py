@@ -73,7 +73,7 @@ def sequential_sum(x: Array) -> Array:
     # A running sum adds strictly left to right, as `0.0 + x0 + x1 + ...` does, except that
     # it starts from x0 itself: the two differ only in the sign of a zero total, which
     # adding 0.0 at the end settles the same way (-0.0 + 0.0 is 0.0).
-    return cast(Array, np.cumsum(x, axis=-1, dtype=np.float64)[..., -1] + 0.0)
+    return np.cumsum(x, axis=-1, dtype=np.float64)[..., -1] + 0.0
 
 
 # --- Threat (Walt 1987) ----------------------------------------------------------------
@@ -342,7 +342,7 @@ def noisy_or(shares: Array, axis: int = -1) -> Array:
         return np.zeros(x.shape[:-1], dtype=np.float64)
     # A running product multiplies strictly left to right; it starts from (1 - x0) where the
     # loop `1.0 * (1 - x0) * ...` starts from 1.0, which changes no bit.
-    return cast(Array, 1.0 - np.cumprod(1.0 - x, axis=-1)[..., -1])
+    return 1.0 - np.cumprod(1.0 - x, axis=-1)[..., -1]
 
 
 def exit_option(

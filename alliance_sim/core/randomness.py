@@ -112,7 +112,8 @@ class MonthlyDraws:
     def month(self, step: int) -> np.ndarray:
         """Month `step`'s draws, (R, columns); months are asked for in order (the array is reused)."""
         if self.block is not None:
-            return self.block[step]
+            month: np.ndarray = self.block[step]
+            return month
         if step != self.next:
             raise ValueError(f"month {step} asked for after month {self.next - 1}: draws are served in order")
         self.next += 1

@@ -105,6 +105,10 @@ class PartState(State):
         touched: The arrays read or written so far (the ones `State.put` writes back).
     """
 
+    touched: list[str]
+    _whole: State
+    _rows: np.ndarray
+
     def __init__(self, whole: State, rows: np.ndarray) -> None:
         object.__setattr__(self, "_whole", whole)
         object.__setattr__(self, "_rows", rows)
@@ -114,7 +118,7 @@ class PartState(State):
         """Copy array `name` of the chosen replicates on first use."""
         if name not in _FIELD_SET:
             raise AttributeError(name)
-        value = np.take(getattr(self._whole, name), self._rows, axis=0)
+        value: np.ndarray = np.take(getattr(self._whole, name), self._rows, axis=0)
         object.__setattr__(self, name, value)
         self.touched.append(name)
         return value
