@@ -65,7 +65,9 @@ def _borrow(shape: tuple[int, ...]) -> np.ndarray:
     for index, held in enumerate(pool):
         if held.size >= size:
             return pool.pop(index)[:size].reshape(shape)
-    return np.empty(shape)
+    # The whole budget at once: only the pages written become resident, and a later,
+    # larger chunk reuses them instead of faulting in a fresh buffer.
+    return np.empty(max(size, BLOCK_BUDGET // 8))[:size].reshape(shape)
 
 
 def _give_back(array: np.ndarray) -> None:
