@@ -8,10 +8,12 @@ numpy), so they give the same numbers bit for bit; `tests/unit/test_kernels.py` 
 the baseline both ways and compares the whole trace.
 
 Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
-``numba`` (or unset) the compiled one when numba imports, else numpy. numba is imported
-only when a kernel is first called, so commands that run no model (``--help``,
-``validate``) never pay for it; compiled code is cached on disk next to the module (or
-in ``NUMBA_CACHE_DIR``); where that is not writable it is compiled again in each process.
+``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled
+one from the first batch of `AUTO_ROWS` replicates on (small runs do not pay for loading
+numba). numba is imported only then, so commands that run no model (``--help``,
+``validate``) never load it; compiled code is cached on disk next to the module (or in
+numba's user cache, or ``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again
+in each process.
 """
 
 from __future__ import annotations
@@ -32,40 +34,64 @@ if TYPE_CHECKING:
     from alliance_sim.core.world import World
 
 ENV = "ALLIANCE_SIM_KERNELS"
-"""Environment variable selecting the implementation: `numba` (default when installed) or `numpy`."""
+"""Environment variable selecting the implementation: `auto` (the default), `numba` or `numpy`."""
 
+AUTO_ROWS = 1024
+"""Under `auto`, numba is loaded for the first batch of at least this many replicates.
+
+Loading numba and the cached kernels costs a process about half a second, more than a
+small batch (a single Mesa run, a few hundred replicates) saves by it: those run in numpy
+until numba is loaded, after which every batch uses it. The numbers are the same."""
 
 _forced: list[str] = []
 """Implementations forced by `using`, innermost last."""
 
 
-def _compiled() -> ModuleType | None:
-    """The numba kernels module, or None when numpy is selected or numba is not importable."""
+def _compiled(rows: int | None = None) -> ModuleType | None:
+    """The numba kernels module for a batch of `rows` replicates, or None for numpy.
+
+    None when numpy is selected (by `using` or the environment), when numba is not
+    importable, or under `auto` for a small batch while numba is not loaded yet.
+    """
     if _forced and _forced[-1] == "numpy":
         return None
-    return _from_environment()
+    choice = _choice()
+    if choice == "numpy":
+        return None
+    if choice == "auto" and rows is not None and rows < AUTO_ROWS and _LOADED.get("kernels") is None:
+        return None
+    return _load()
 
 
 @cache
-def _from_environment() -> ModuleType | None:
-    choice = os.environ.get(ENV, "numba").strip().lower()
-    if choice == "numpy":
-        return None
-    try:
-        from alliance_sim.core import kernels_numba
-    except ImportError:
-        return None
-    return kernels_numba
+def _choice() -> str:
+    choice = os.environ.get(ENV, "auto").strip().lower()
+    return choice if choice in ("numba", "numpy") else "auto"
+
+
+_LOADED: dict[str, ModuleType | None] = {}
+
+
+def _load() -> ModuleType | None:
+    """Import the numba kernels once (None when numba is not importable)."""
+    if "kernels" not in _LOADED:
+        try:
+            from alliance_sim.core import kernels_numba
+        except ImportError:
+            _LOADED["kernels"] = None
+        else:
+            _LOADED["kernels"] = kernels_numba
+    return _LOADED["kernels"]
 
 
 def backend() -> str:
-    """The implementation in use: `numba` or `numpy`."""
+    """The implementation a large batch runs with: `numba` or `numpy`."""
     return "numba" if _compiled() is not None else "numpy"
 
 
 def reset() -> None:
     """Choose the implementation again from the environment (tests switch it)."""
-    _from_environment.cache_clear()
+    _choice.cache_clear()
 
 
 @contextmanager
@@ -191,7 +217,7 @@ def learn(
     """
     batch = alpha.shape[:-2]
     m = alpha.shape[-1]
-    kernels = _compiled()
+    kernels = _compiled(int(np.prod(batch)))
     if kernels is not None:
         # In place where the arrays allow it (the state's own, which this replaces).
         out = [
@@ -236,7 +262,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     and returns the net value of leaving, (..., m); the numpy implementation is
     `phases.weigh_membership` itself.
     """
-    kernels = _compiled()
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
     if kernels is None:
         return None
     params = world.config.model
@@ -346,7 +372,7 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         baseline: A value per entry of one replicate (the trailing axes), or 0.0.
         rate: The monthly rate.
     """
-    kernels = _compiled()
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
     if kernels is None:
         setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
         return

@@ -175,3 +175,22 @@ def test_checking_a_scenario_does_not_load_numba(root):
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_auto_loads_numba_only_for_a_large_batch(root):
+    pytest.importorskip("numba")
+    code = (
+        "import os, sys\n"
+        "os.environ.pop('ALLIANCE_SIM_KERNELS', None)\n"
+        "from alliance_sim.evidence import load_scenario\n"
+        "from alliance_sim.core.ensemble import run_ensemble\n"
+        "from alliance_sim.core.kernels import AUTO_ROWS\n"
+        "from alliance_sim.core.world import compile_world\n"
+        "world = compile_world(load_scenario('tests/fixtures/small.yaml'))\n"
+        "run_ensemble(world, range(50))\n"
+        "assert 'numba' not in sys.modules, 'a small batch loaded numba'\n"
+        "run_ensemble(world, range(AUTO_ROWS))\n"
+        "assert 'numba' in sys.modules, 'a large batch did not load numba'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
