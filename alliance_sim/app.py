@@ -10,6 +10,12 @@ Start it with ``alliance-sim app [SCENARIO]`` (needs the `app` extra: ``pip inst
 - the ensemble view: on every change the ensemble engine reruns the replicates and the page
   redraws each member's pressure and trust with bands, survival curves and the share of
   runs in each status month by month (`alliance_sim.app_support.ensemble_view`);
+- the explain view (`alliance-sim explain` on the page): each member's value of staying and
+  of leaving split into named terms over time, from the same rerun (the ensemble runs
+  with its terms), with the scripted events marked; the unforced replay of the reported
+  answers; and, on a button since it runs one ensemble per arm, the knock-out table with
+  its progress (`alliance_sim.app_support.explain_view`, which draws with the figures of
+  `alliance_sim.reporting.figures.explain`). Each tab draws only while it is shown;
 - one Mesa run (`AllianceModel`) to step through (reset, play, pause, step), with each
   member's status and the event log as it happens;
 - a button that saves the settings as a what-if YAML that ``extends:`` the scenario and
@@ -25,6 +31,7 @@ the Mesa run), and the Mesa model it steps is the same `AllianceModel` a script 
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -42,7 +49,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from alliance_sim import AllianceModel, ScenarioConfig, load_scenario
-from alliance_sim.app_support import ensemble_view, levers, whatif
+from alliance_sim.app_support import ensemble_view, explain_view, levers, whatif
 from alliance_sim.errors import InputError
 from alliance_sim.scenario.loader import with_overrides
 
@@ -57,6 +64,9 @@ SEED = 7
 
 PLAY_INTERVAL = 0.25
 """Seconds between months when the Mesa run plays."""
+
+ENSEMBLE_TAB, EXPLAIN_TAB = 0, 1
+"""Indexes of the Ensemble and Explain tabs (each draws its figures only while it is shown)."""
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,32 +129,120 @@ def default_target(base: Path) -> Path:
 # --- What one rerun computes ----------------------------------------------------------
 
 
+_reruns = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class Rerun:
-    """One rerun of the ensemble and its drawing.
+    """One rerun of the ensemble, shared by the Ensemble and Explain tabs.
 
     Attributes:
-        summary: The summarised ensemble.
-        trajectories: PNG of pressure, trust and survival.
-        status: PNG of the status shares.
-        run_seconds: Wall time of the ensemble run.
-        draw_seconds: Wall time of drawing both figures.
+        config: The scenario as run (with the page's changes).
+        summary: The summarised ensemble (with its `explain` decomposition).
+        number: A number no other rerun of this server has (what the tabs' drawings follow).
     """
 
+    config: ScenarioConfig
     summary: ensemble_view.EnsembleSummary
-    trajectories: bytes
-    status: bytes
-    run_seconds: float
-    draw_seconds: float
+    number: int
 
 
 def rerun(config: ScenarioConfig, replicates: int, seed: int) -> Rerun:
-    """Run the ensemble and draw its figures, timing both."""
-    summary = ensemble_view.summarise(config, replicates, seed)
+    """Run the ensemble (with its value terms, for the Explain tab) and summarise it."""
+    return Rerun(config, ensemble_view.summarise(config, replicates, seed), next(_reruns))
+
+
+@dataclass(frozen=True)
+class EnsembleDrawn:
+    """The Ensemble tab's figures of one rerun.
+
+    Attributes:
+        source: The rerun they were drawn from.
+        trajectories: PNG of pressure, trust and survival.
+        status: PNG of the status shares.
+        draw_seconds: Wall time of drawing both figures.
+    """
+
+    source: Rerun
+    trajectories: bytes
+    status: bytes
+    draw_seconds: float
+
+
+def draw_ensemble(source: Rerun) -> EnsembleDrawn:
+    """Draw the Ensemble tab's two figures of a rerun, timing it."""
     started = time.perf_counter()
-    trajectories = ensemble_view.draw_trajectories(summary)
-    status = ensemble_view.draw_status(summary)
-    return Rerun(summary, trajectories, status, summary.seconds, time.perf_counter() - started)
+    trajectories = ensemble_view.draw_trajectories(source.summary)
+    status = ensemble_view.draw_status(source.summary)
+    return EnsembleDrawn(source, trajectories, status, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class ExplainDrawn:
+    """The Explain tab's drawing of one rerun: the decomposition figure and the unforced replay.
+
+    Attributes:
+        source: The rerun it was drawn from.
+        terms: PNG of the named terms over time, per member.
+        replay: Rows of the unforced replay (`explain_view.replay_rows`).
+        replay_seconds: Wall time of the replay's ensemble run.
+        draw_seconds: Wall time of drawing the decomposition.
+    """
+
+    source: Rerun
+    terms: bytes
+    replay: list[tuple[str, ...]]
+    replay_seconds: float
+    draw_seconds: float
+
+
+def draw_explain(source: Rerun) -> ExplainDrawn:
+    """The decomposition of a rerun's own replicates (no extra run) drawn, and the unforced replay run."""
+    summary = source.summary
+    started = time.perf_counter()
+    replay = explain_view.run_replay(source.config, summary.replicates, summary.seed)
+    replayed = time.perf_counter()
+    explained = explain_view.explanation(
+        source.config, summary.decomposition, replicates=summary.replicates, seed=summary.seed, replay=replay
+    )
+    terms = explain_view.draw_terms(explained)
+    return ExplainDrawn(
+        source, terms, explain_view.replay_rows(explained), replayed - started, time.perf_counter() - replayed
+    )
+
+
+@dataclass(frozen=True)
+class Knockouts:
+    """A knock-out table computed on demand, with the settings it is for.
+
+    Attributes:
+        key: The page settings it was computed for.
+        replicates: Replicates per arm.
+        seed: Root seed.
+        rows: Its rows in words (`explain_view.knockout_rows`).
+        figure: PNG of its forest plot.
+        seconds: Wall time of computing it.
+    """
+
+    key: str
+    replicates: int
+    seed: int
+    rows: list[tuple[str, ...]]
+    figure: bytes
+    seconds: float
+
+
+def compute_knockouts(
+    config: ScenarioConfig, key: str, replicates: int, seed: int, progress: explain_view.Progress | None = None
+) -> Knockouts:
+    """Run the knock-out table for the page's settings (one ensemble per arm) and draw it."""
+    started = time.perf_counter()
+    table = explain_view.run_knockouts(config, replicates, seed, progress)
+    explained = explain_view.explanation(config, None, replicates=replicates, seed=seed, knockouts=table)
+    seconds = time.perf_counter() - started
+    return Knockouts(
+        key, replicates, seed, explain_view.knockout_rows(explained), explain_view.draw_knockouts(explained), seconds
+    )
 
 
 # --- Page state (one copy per browser tab) ----------------------------------------------
@@ -157,6 +255,10 @@ seed = solara.reactive(SEED)
 save_target = solara.reactive("")
 save_message = solara.reactive("")
 path_error = solara.reactive("")
+tab = solara.reactive(0)
+knockout_replicates = solara.reactive(explain_view.KNOCKOUT_REPLICATES)
+knockout_progress: solara.Reactive[tuple[str, int, int]] = solara.reactive(("", 0, 0))
+knockouts: solara.Reactive[Knockouts | None] = solara.reactive(None)
 
 
 def _set_lever(lever: levers.Lever, base_value: Any, value: Any) -> None:
@@ -284,24 +386,51 @@ def SaveWhatIf(base_path: Path, base: ScenarioConfig) -> None:
 
 
 @solara.component
-def EnsembleView(config: ScenarioConfig, key: str) -> None:
-    """Rerun the ensemble whenever the settings change, and show its figures."""
-    n, s = replicates.value, seed.value
-    task = solara.lab.use_task(lambda: rerun(config, n, s), dependencies=[key, n, s], prefer_threaded=True)
-    result: Rerun | None = task.latest if task.latest is not None else None
+def EnsembleControls() -> None:
+    """The replicates and the root seed of the ensemble (shared by the Ensemble and Explain tabs)."""
     with solara.Row(style={"align-items": "center"}):
         solara.SliderInt("Replicates", value=replicates, min=50, max=1000, step=50)
         solara.InputInt("Root seed", value=seed, continuous_update=False)
-    if task.error:
-        solara.Error(f"error: {task.exception}")
-    if task.pending:
-        solara.ProgressLinear(True)
-    else:
-        solara.ProgressLinear(False)
-    if result is None:
+
+
+def use_drawing[T](result: Rerun | None, active: bool, draw: Callable[[Rerun], T]) -> Any:
+    """A tab's drawing of the latest rerun, as a task: drawn while the tab is shown, kept while it is not.
+
+    A tab that is not shown draws nothing (a lever then costs only the rerun and the shown
+    tab's figures); it draws the latest rerun when it is shown again. The task's `latest`
+    is the drawing (an object with a `source` rerun), or None before the first one.
+    """
+    cache: Any = solara.use_ref(None)  # .current: the latest drawing, with its source rerun
+
+    def drawn() -> T | None:
+        if result is None:
+            return None
+        if cache.current is not None and cache.current.source is result:
+            return cache.current
+        if not active:
+            return cache.current
+        cache.current = draw(result)
+        return cache.current
+
+    number = result.number if result is not None else 0
+    return solara.lab.use_task(drawn, dependencies=[number, active], prefer_threaded=True, raise_error=False)
+
+
+@solara.component
+def EnsembleView(task: Any, active: bool) -> None:
+    """The ensemble's figures: pressure and trust with bands, survival, status shares."""
+    result: Rerun | None = task.latest
+    drawing = use_drawing(result, active, draw_ensemble)
+    EnsembleControls()
+    for failed in (task, drawing):
+        if failed.error:
+            solara.Error(f"error: {failed.exception}")
+    solara.ProgressLinear(bool(task.pending or drawing.pending))
+    shown: EnsembleDrawn | None = drawing.latest
+    if shown is None:
         solara.Text("Running the ensemble...")
         return
-    summary = result.summary
+    summary = shown.source.summary
     heg = summary.hegemon
     final = ", ".join(
         f"{name} {100 * d:.0f}% disengaged / {100 * w:.0f}% withdrawn"
@@ -310,13 +439,13 @@ def EnsembleView(config: ScenarioConfig, key: str) -> None:
     )
     solara.HTML(
         tag="p",
-        unsafe_innerHTML=f"<b>{summary.replicates} replicates</b> rerun in {result.run_seconds:.2f} s and drawn in "
-        f"{result.draw_seconds:.2f} s. At the horizon: {escape(final)}.",
+        unsafe_innerHTML=f"<b>{summary.replicates} replicates</b> rerun in {summary.seconds:.2f} s and drawn in "
+        f"{shown.draw_seconds:.2f} s. At the horizon: {escape(final)}.",
         classes=["ensemble-caption"],
         style={"font-size": "0.9em"},
     )
-    solara.Image(result.trajectories, format="png", width="100%", classes=["ensemble-trajectories"])
-    solara.Image(result.status, format="png", width="100%", classes=["ensemble-status"])
+    solara.Image(shown.trajectories, format="png", width="100%", classes=["ensemble-trajectories"])
+    solara.Image(shown.status, format="png", width="100%", classes=["ensemble-status"])
 
 
 def html_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], css_class: str) -> None:
@@ -414,8 +543,96 @@ def OneRun(config: ScenarioConfig, key: str) -> None:
 
 
 @solara.component
+def ExplainView(config: ScenarioConfig, key: str, task: Any, active: bool) -> None:
+    """`alliance-sim explain` for the current settings: named terms, knock-outs on demand, replay.
+
+    The decomposition is that of the Ensemble tab's own replicates (the ensemble runs with
+    its terms), so a lever costs no extra run here; it is drawn, and the unforced replay
+    run, only while this tab is shown. The knock-out table runs one ensemble per arm, so it
+    waits for its button.
+    """
+    result: Rerun | None = task.latest
+    drawing = use_drawing(result, active, draw_explain)
+    arms = explain_view.arm_count(config)
+    n_ko, s_ko = knockout_replicates.value, seed.value
+
+    def run_knockouts() -> None:
+        knockout_progress.set(("baseline", 0, arms + 1))
+        knockouts.set(compute_knockouts(config, key, n_ko, s_ko, lambda *step: knockout_progress.set(step)))
+
+    knocking = solara.lab.use_task(run_knockouts, dependencies=None, prefer_threaded=True, raise_error=False)
+    EnsembleControls()
+    if task.error:
+        solara.Error(f"error: {task.exception}")
+    if drawing.error:
+        solara.Error(f"error: {drawing.exception}")
+    solara.ProgressLinear(bool(task.pending or drawing.pending))
+    shown: ExplainDrawn | None = drawing.latest
+    if shown is None:
+        solara.Text("Drawing the decomposition...")
+    else:
+        summary = shown.source.summary
+        solara.HTML(
+            tag="p",
+            unsafe_innerHTML=f"<b>What pushes each member out and holds it in</b>: the named terms of its value of "
+            f"leaving (above zero) and of staying (below zero), means of the Ensemble tab's "
+            f"<b>{summary.replicates} replicates</b> (seed {summary.seed}; no extra run), drawn in "
+            f"{shown.draw_seconds:.2f} s. The numbered lines are the scripted events.",
+            classes=["explain-caption"],
+            style={"font-size": "0.9em"},
+        )
+        solara.Image(shown.terms, format="png", width="100%", classes=["explain-terms"])
+        solara.HTML(
+            tag="p",
+            unsafe_innerHTML=f"<b>Unforced replay</b>: the reported answers not forced; how often the decision rule "
+            f"alone gives them ({summary.replicates} replicates, {shown.replay_seconds:.2f} s).",
+            style={"font-size": "0.9em"},
+        )
+        if shown.replay:
+            html_table(explain_view.REPLAY_HEADERS, shown.replay, "explain-replay")
+        else:
+            solara.Text("This scenario replays no reported answer.")
+    with solara.Card("Knock-outs: each mechanism switched off, each scripted event removed", margin=0):
+        with solara.Row(style={"align-items": "center"}):
+            solara.SliderInt("Replicates per arm", value=knockout_replicates, min=50, max=1000, step=50)
+            solara.Button(
+                f"Compute the knock-out table ({arms} arms + baseline, {n_ko} replicates each)",
+                color="primary",
+                on_click=knocking,
+                disabled=bool(knocking.pending),
+            )
+        if knocking.pending:
+            name, done, total = knockout_progress.value
+            solara.ProgressLinear(100.0 * done / max(total, 1))
+            last = f" (last: {name})" if done else ""
+            solara.Text(f"{done} of {total} ensembles done{last}", classes=["knockout-progress"])
+        if knocking.error:
+            solara.Error(f"error: {knocking.exception}")
+        table = knockouts.value
+        if table is None:
+            solara.Text(
+                f"Runs one ensemble per arm with the same seeds (common random numbers): {arms + 1} ensembles of "
+                f"{n_ko} replicates. It is what alliance-sim explain prints."
+            )
+        elif table.key != key:
+            solara.Warning("The levers moved since the last knock-out table: press the button to recompute it.")
+        else:
+            solara.HTML(
+                tag="p",
+                unsafe_innerHTML=f"<b>{table.replicates} replicates per arm</b> (seed {table.seed}), computed in "
+                f"{table.seconds:.1f} s: per arm, the largest change it makes to a member's probability, with "
+                f"its 95% interval (<code>alliance-sim explain SCENARIO --seed {table.seed} -n {table.replicates}"
+                "</code> with the changed values as <code>--set</code> gives the same numbers).",
+                classes=["knockout-caption"],
+                style={"font-size": "0.9em"},
+            )
+            solara.Image(table.figure, format="png", width="100%", classes=["explain-knockouts"])
+            html_table(explain_view.KNOCKOUT_HEADERS, table.rows, "explain-knockout-table")
+
+
+@solara.component
 def Page() -> None:
-    """The whole page: controls in the sidebar, the ensemble and one run in tabs."""
+    """The whole page: controls in the sidebar; the ensemble, its explanation and one run in tabs."""
     path = Path(scenario_path.value) if scenario_path.value else None
     choices = solara.use_memo(lambda: scenario_choices(_start), dependencies=[])
     base_or_error = solara.use_memo(lambda: _load(path), dependencies=[scenario_path.value])
@@ -442,9 +659,21 @@ def Page() -> None:
     with solara.AppBar():
         solara.AppBarTitle(f"alliance-sim: {base.name}")
     SaveWhatIf(path, base)
-    with solara.lab.Tabs():
+    Views(config, key)
+
+
+@solara.component
+def Views(config: ScenarioConfig, key: str) -> None:
+    """The tabs: the ensemble, its explanation and one Mesa run (the first two share one rerun)."""
+    n, s = replicates.value, seed.value
+    task = solara.lab.use_task(
+        lambda: rerun(config, n, s), dependencies=[key, n, s], prefer_threaded=True, raise_error=False
+    )
+    with solara.lab.Tabs(value=tab):
         with solara.lab.Tab("Ensemble"):
-            EnsembleView(config, key)
+            EnsembleView(task, active=tab.value == ENSEMBLE_TAB)
+        with solara.lab.Tab("Explain: why members leave"):
+            ExplainView(config, key, task, active=tab.value == EXPLAIN_TAB)
         with solara.lab.Tab("One Mesa run, step by step"):
             OneRun(config, key)
 

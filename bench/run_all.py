@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 from plain_mesa import PlainAlliance  # noqa: E402
 
 from alliance_sim.core.ensemble import run_ensemble  # noqa: E402
-from alliance_sim.core.world import compile_world  # noqa: E402
+from alliance_sim.core.world import compile_timeline, compile_world  # noqa: E402
 from alliance_sim.evidence import load_scenario  # noqa: E402
 from alliance_sim.experiments.driver import sweep  # noqa: E402
 from alliance_sim.experiments.executors import ProcessExecutor, cpu_count  # noqa: E402
@@ -66,7 +66,8 @@ def bench_per_run(quick: bool) -> tuple[float, float]:
     print("\n1. Cost of one run (8 agents, 120 steps, one data collection per step)")
     config = load_scenario(SCENARIO)
     plain = per_run(lambda s: PlainAlliance(rng=s).run(), 30 if quick else 200)
-    mesa_path = per_run(lambda s: AllianceModel(config, rng=s).run(), 5 if quick else 40)
+    timeline = compile_timeline(config)  # as the pipeline does: compiled once, not per run
+    mesa_path = per_run(lambda s: AllianceModel(config, rng=s, timeline=timeline).run(), 5 if quick else 40)
     world = compile_world(config)
     block = 256 if quick else 2000
     run_ensemble(world, list(range(8)))

@@ -1,11 +1,14 @@
 """A few hundred replicates of a scenario, summarised and drawn for the interactive page.
 
 `summarise` runs the ensemble engine (`alliance_sim.core.ensemble.run_ensemble`) for the
-replicates of one root seed and reduces its trace to what the page shows: each member's
-pressure and trust in the hegemon (median and 10-90% band), the share of replicates in each
-status every month, and survival curves (the share of replicates in which a member has
-not yet disengaged, or not yet withdrawn). `draw_trajectories` and `draw_status` turn that
-into two light matplotlib figures (Agg canvas, never pyplot), returned as PNG bytes.
+replicates of one root seed (the seeds of ``alliance-sim run --seed``) and reduces its trace
+to what the page shows: each member's pressure and trust in the hegemon (median and 10-90%
+band), the share of replicates in each status every month, survival curves (the share of
+replicates in which a member has not yet disengaged, or not yet withdrawn) and, since the
+ensemble is run with its value terms (at almost no cost), the `explain` decomposition of
+each member's values into named terms (`alliance_sim.runs.explain.decomposition_of`).
+`draw_trajectories` and `draw_status` turn that into two light matplotlib figures (Agg
+canvas, never pyplot), returned as PNG bytes.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from alliance_sim.core.ensemble import run_ensemble
-from alliance_sim.core.randomness import replicate_seeds
+from alliance_sim.runs.explain import decomposition_of
+from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig, parse_month
 
 BAND = (0.1, 0.5, 0.9)
@@ -49,7 +54,10 @@ class EnsembleSummary:
         not_withdrawn: Share in which it has not yet withdrawn, shape (months + 1, m).
         disengage_threshold: The scenario's disengage threshold (drawn on the pressure panel).
         replicates: Number of replicates.
+        seed: Their root seed.
         seconds: Wall time of the ensemble run.
+        decomposition: The `explain` decomposition of the same replicates (the long table
+            of `alliance_sim.runs.explain.decomposition_of`).
     """
 
     members: tuple[str, ...]
@@ -63,7 +71,9 @@ class EnsembleSummary:
     not_withdrawn: np.ndarray
     disengage_threshold: float
     replicates: int
+    seed: int
     seconds: float
+    decomposition: pd.DataFrame
 
     @property
     def final_share(self) -> dict[str, tuple[float, float]]:
@@ -73,11 +83,15 @@ class EnsembleSummary:
 
 
 def summarise(config: ScenarioConfig, replicates: int = 300, seed: int = 7) -> EnsembleSummary:
-    """Run `replicates` replicates of `config` from root `seed` and summarise them."""
+    """Run `replicates` replicates of `config` from root `seed` and summarise them.
+
+    The replicates are those of ``alliance-sim run SCENARIO --seed SEED -n REPLICATES``
+    (replicate j seeded as `alliance_sim.runs.seeds.run_seeds` says).
+    """
     started = time.perf_counter()
     members = tuple(config.member_ids)
     hegemon = members.index(config.alliance.hegemon)
-    trace = run_ensemble(config, replicate_seeds(seed, replicates))
+    trace = run_ensemble(config, run_seeds(seed, 0, range(replicates)), terms=True)
     seconds = time.perf_counter() - started
     status = trace.members["status"]
     share = np.stack([(status == code).mean(axis=1) for code in range(3)], axis=-1)
@@ -100,7 +114,9 @@ def summarise(config: ScenarioConfig, replicates: int = 300, seed: int = 7) -> E
         not_withdrawn=1.0 - gone.mean(axis=1),
         disengage_threshold=float(config.model.status.disengage),
         replicates=replicates,
+        seed=seed,
         seconds=seconds,
+        decomposition=decomposition_of(config, trace),
     )
 
 

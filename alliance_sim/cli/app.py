@@ -31,8 +31,11 @@ def app(scenario: Path | None, port: int, host: str, no_browser: bool) -> None:
     The page reruns a few hundred replicates on every change of a lever (the hegemon's
     capacity, war recovery, each member's outside option and dependence, the decision
     rule, hazard rates) and draws each member's pressure and trust with bands, the share
-    of runs in each status and survival curves; it steps through one Mesa run with its
-    event log, and saves the settings as a what-if YAML that `alliance-sim run` accepts.
+    of runs in each status and survival curves; its Explain tab splits each member's
+    values into the named terms of `alliance-sim explain` over time, replays the reported
+    answers unforced and, on a button, computes the knock-out table. It steps through one
+    Mesa run with its event log, and saves the settings as a what-if YAML that
+    `alliance-sim run` accepts.
     SCENARIO defaults to scenarios/csto_2022.yaml. Stop the server with Ctrl-C.
 
     \b

@@ -108,15 +108,15 @@ def resolve_workers(workers: int) -> int:
     return workers or (os.cpu_count() or 1)
 
 
-def engine_option(choices: tuple[str, ...] = ("mesa", "ensemble"), default: str | None = "mesa") -> Decorator:
-    """`--engine`."""
+def engine_option(choices: tuple[str, ...] = ("auto", "mesa", "ensemble"), default: str | None = "auto") -> Decorator:
+    """`--engine`: `auto` by default (`alliance_sim.runs.pipeline.resolve_engine`)."""
     return click.option(
         "--engine",
         type=click.Choice(choices),
         default=default,
         show_default=default is not None,
-        help="mesa narrates the event log; ensemble runs all replicates at once (no event log)"
-        + ("; auto: the ensemble engine" if "auto" in choices else "")
+        help="auto: the ensemble engine (all replicates at once) for more than one run, the Mesa model "
+        "for one; mesa: one Mesa model per run (the reference). Both give the same tables and event log"
         + ("." if default is not None else " (default: the spec's)."),
     )
 

@@ -72,7 +72,7 @@ def run(
       alliance-sim run scenarios/csto_2022.yaml -n 500 --seed 7 --out results/baseline --plot
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --json
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --from 2024-01
-      alliance-sim run scenarios/csto_2022.yaml -n 2000 --engine ensemble --workers 0
+      alliance-sim run scenarios/csto_2022.yaml -n 2000 --workers 0
     """
     from alliance_sim.evidence import load_with_provenance as load
 

@@ -389,14 +389,21 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
             if rows.size == 0 and record is None:
                 continue  # it happened nowhere: it would change nothing
             part = state.take(rows)
-            _play_event(world, part, event, fired[rows], draws[rows], first_slot, _widened(record, fired, rows))
+            logged = _widened(record, fired, rows, state, part)
+            _play_event(world, part, event, fired[rows], draws[rows], first_slot, logged)
             state.put(rows, part)
         else:
             _play_event(world, state, event, fired, draws, first_slot, record)
 
 
-def _widened(record: RecordFn | None, fired: np.ndarray, rows: np.ndarray) -> RecordFn | None:
-    """The event-log callback for an event played on `rows` only: it sees the whole batch."""
+def _widened(
+    record: RecordFn | None, fired: np.ndarray, rows: np.ndarray, state: State, part: State
+) -> RecordFn | None:
+    """The event-log callback for an event played on `rows` only: it sees the whole batch.
+
+    The part is written back into the whole state before each call, so that the log reads
+    the state as it is at that point of the event, as it would without the part.
+    """
     if record is None:
         return None
 
@@ -413,6 +420,7 @@ def _widened(record: RecordFn | None, fired: np.ndarray, rows: np.ndarray) -> Re
             unasked = dyn.REFUSED if request.forced is None else ANSWER_LEVEL[request.forced]
             full_answer = np.full(fired.shape, unasked, dtype=answer.dtype)
             full_answer[rows] = answer
+        state.put(rows, part)
         record(event, full_where, request, full_levels, full_answer)
 
     return widened

@@ -45,13 +45,13 @@ from alliance_sim.experiments.storage import SweepStore
 from alliance_sim.files import check_replaceable
 from alliance_sim.runs.pipeline import (
     BLOCK,
-    ENGINES,
     RUN_OUTCOMES,
     MemoryStore,
     RunContext,
     Timeseries,
     plan_chunks,
     provenance,
+    resolve_engine,
     run_chunk,
 )
 from alliance_sim.runs.results import RunResult
@@ -196,7 +196,7 @@ def run(
     replicates: int = 1,
     steps: int | None = None,
     progress: Callable[[int], None] | None = None,
-    engine: str = "mesa",
+    engine: str = "auto",
     workers: int = 1,
     max_memory_gb: float | None = None,
 ) -> RunResult:
@@ -213,7 +213,9 @@ def run(
         replicates: Number of replicates (>= 1).
         steps: Months to run (default: the scenario's horizon; at most the horizon).
         progress: Optional callback with the number of replicates just finished.
-        engine: `mesa` (with the event log) or `ensemble` (same tables, no event log).
+        engine: `auto` (the ensemble engine for more than one replicate, the Mesa model
+            for one), `mesa` or `ensemble`: the same tables, event log included. The
+            manifest says which ran.
         workers: Worker processes (1 runs in this process). From a script, call `run`
             with workers under ``if __name__ == "__main__":``.
         max_memory_gb: Refuse a run whose tables would take more memory than this
@@ -238,8 +240,7 @@ def run(
         config = config.model_copy(update={"time": config.time.model_copy(update={"horizon_months": steps})})
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    engine = resolve_engine(engine, replicates)
     if workers < 1:
         raise ValueError("workers must be at least 1")
     limit = max_memory_gb if max_memory_gb is not None else _memory_limit()
@@ -469,6 +470,8 @@ def sweep(
     if not isinstance(spec, SweepSpec):
         spec = load_sweep_spec(spec)
     chosen = spec.resolved_engine(engine)
+    if (engine or spec.engine) == "auto":
+        chosen = resolve_engine("auto", spec.runs)
     temporary = None
     if out is None:
         temporary = Path(tempfile.mkdtemp(prefix="sweep-"))

@@ -25,6 +25,8 @@ def format_summary(result: RunResult) -> str:
         f"{manifest.get('scenario', 'scenario')}: {n} replicate{'s' if n != 1 else ''}, "
         f"{manifest.get('steps')} months from {manifest.get('start')}, seed {manifest.get('seed')}"
     )
+    if manifest.get("engine"):
+        head += f", {manifest['engine']} engine"
     if manifest.get("overrides"):
         head += "\noverrides: " + ", ".join(manifest["overrides"])
     lines = [head, ""]

@@ -25,6 +25,7 @@ from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
 from alliance_sim.core.mechanisms import BY_NAME, MECHANISMS, Mechanism
 from alliance_sim.core.phases import VALUE_TERMS
+from alliance_sim.core.trace import Trace
 from alliance_sim.core.types import month_label
 from alliance_sim.core.world import World, compile_timeline
 from alliance_sim.errors import InputError
@@ -95,8 +96,17 @@ def outcome_indicators(status: np.ndarray) -> dict[str, np.ndarray]:
 
 def decompose(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFrame:
     """The named terms of every member's values, month by month (means over replicates)."""
-    trace = run_ensemble(config, seeds, terms=True)
-    assert trace.terms is not None
+    return decomposition_of(config, run_ensemble(config, seeds, terms=True))
+
+
+def decomposition_of(config: ScenarioConfig, trace: Trace) -> pd.DataFrame:
+    """The decomposition (see `decompose`) of an ensemble already run with ``terms=True``.
+
+    Raises:
+        ValueError: The trace was run without its terms.
+    """
+    if trace.terms is None:
+        raise ValueError("the trace has no terms: run the ensemble with terms=True")
     members = config.member_ids
     months = [month_label(config.time.start, s - 1) if s else "start" for s in range(trace.terms.shape[0])]
     means = trace.terms.mean(axis=1)  # (months + 1, m, terms)

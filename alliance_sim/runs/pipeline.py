@@ -10,9 +10,10 @@ A chunk is a list of (design point, replicates). The worker builds the point's s
 once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its
 replicates: all at once on the ensemble engine (`run_ensemble`, in blocks of at most
 `BLOCK`), or one `AllianceModel` each on the Mesa engine. Run (i, j) is seeded as
-`alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace for the
-same seed, so the results are the same bit for bit whatever the engine, executor, worker
-count, chunking, order or resume.
+`alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace and the
+same event log for the same seed, so the results are the same bit for bit whatever the
+engine, executor, worker count, chunking, order or resume. `auto` (the default) is the
+ensemble engine for more than one run and the Mesa model for one (`resolve_engine`).
 
 A run that raises is recorded in the `runs` table with `status: failed` and its error;
 the other runs go on.
@@ -20,8 +21,8 @@ the other runs go on.
 What a chunk records (`RunContext`): always the `runs` table and the `outcomes` named;
 a sweep adds the alliance outcomes and, when asked, time series; a run's full record
 (`detail=True`) adds every traced quantity for every month, the alliance per month, the
-trust matrix (when the scenario asks) and the Mesa engine's event log with its answers
-(see `alliance_sim.runs.tables`).
+trust matrix (when the scenario asks) and the event log with each ally's answers (see
+`alliance_sim.runs.tables`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alliance_sim.core.ensemble import Timeline, run_ensemble
+from alliance_sim.core.ensemble import EventLog, Timeline, run_ensemble
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_timeline
 from alliance_sim.runs import tables as tb
@@ -52,6 +53,26 @@ from alliance_sim.scenario.loader import LoadedScenario, config_hash, with_overr
 
 ENGINES = ("mesa", "ensemble")
 """Engines a run can use."""
+
+ENGINE_CHOICES = ("auto", *ENGINES)
+"""What a user may ask for: an engine, or `auto` (`resolve_engine`)."""
+
+
+def resolve_engine(engine: str, runs: int) -> str:
+    """The engine that runs: `auto` is the ensemble engine for more than one run, the Mesa model for one.
+
+    Both give the same tables, event log included; the Mesa model is the reference and
+    the engine for stepping through one run, the ensemble runs many at once.
+
+    Raises:
+        ValueError: An unknown engine.
+    """
+    if engine not in ENGINE_CHOICES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINE_CHOICES)}, got {engine!r}")
+    if engine == "auto":
+        return "mesa" if runs == 1 else "ensemble"
+    return engine
+
 
 BLOCK = 1024
 """Most replicates the ensemble engine runs at once (bounds a worker's memory)."""
@@ -156,7 +177,6 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
         try:
             config = point_config(context, values)
             timeline = compile_timeline(config)  # the scenario, then each of its `changes`
-            world = timeline[0][1]
             months = step_labels(config)
         except Exception as exc:  # a bad combination of values: the whole point fails
             _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
@@ -173,7 +193,7 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
                     tables,
                 )
         else:
-            _run_mesa(context, config, world.members, months, point, reps, seeds, tables)
+            _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
     return {name: tb.to_arrow(pd.concat(frames, ignore_index=True), name) for name, frames in tables.items()}
 
 
@@ -243,8 +263,9 @@ def _run_ensemble_block(
     tables: dict[str, list[pd.DataFrame]],
 ) -> None:
     started = time.perf_counter()
+    log = EventLog() if context.detail else None
     try:
-        trace = run_ensemble(timeline, list(seeds))
+        trace = run_ensemble(timeline, list(seeds), log=log)
     except Exception:
         if len(reps) == 1:
             raise
@@ -257,13 +278,19 @@ def _run_ensemble_block(
         return
     seconds = (time.perf_counter() - started) / len(reps)
     _record(context, trace, timeline[0][1].members, months, point, reps, tables)
+    if log is not None:
+        events, answers = tb.ensemble_event_rows(
+            *log.columns(timeline[0][1]), point * context.replicates + reps, np.full(len(reps), point), reps
+        )
+        _add(tables, "events", events)
+        _add(tables, "answers", answers)
     _add(tables, "runs", _runs_frame(context, point, reps, seeds, "", seconds))
 
 
 def _run_mesa(
     context: RunContext,
     config: ScenarioConfig,
-    members: Sequence[str],
+    timeline: Timeline,
     months: np.ndarray,
     point: int,
     reps: np.ndarray,
@@ -271,6 +298,8 @@ def _run_mesa(
     tables: dict[str, list[pd.DataFrame]],
 ) -> None:
     from alliance_sim.model import AllianceModel  # the Mesa face, only on this engine
+
+    members = timeline[0][1].members
 
     traces: list[Trace] = []
     good: list[int] = []
@@ -280,7 +309,7 @@ def _run_mesa(
     for k, seed in enumerate(seeds):
         started = time.perf_counter()
         try:
-            model = AllianceModel(config, rng=seed).run()
+            model = AllianceModel(config, rng=seed, timeline=tuple(timeline)).run()
         except Exception as exc:
             errors.append(error_text(exc))
             seconds.append(0.0)

@@ -17,7 +17,7 @@ into tidy tables, the same functions for `run` and for `sweep`:
 - `alliance_monthly` (a run: one row per run and step): war load, cohesion, members by
   status, mean trust in the hegemon.
 - `trust` (one row per run, step, observer and ally), when the scenario asks for it.
-- `events` (the Mesa engine's event log, one row per event) and `answers` (one row per
+- `events` (the event log, one row per event; the same on both engines) and `answers` (one row per
   request and ally that answered: `request`, `ally`, `answer`).
 
 Column types are the same in every table and every part file: `run_id` and `point`
@@ -194,6 +194,11 @@ def _first(hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hit.argmax(axis=0), hit.any(axis=0)
 
 
+def _coded(codes: np.ndarray, names: Sequence[str] | np.ndarray) -> pd.Categorical:
+    """A label column from codes into distinct names (cheaper than a column of strings)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(np.asarray(names, dtype=object), dtype=object))
+
+
 def _labels(values: np.ndarray, names: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(values.astype(np.int8), categories=list(names), ordered=True)
 
@@ -312,8 +317,8 @@ def timeseries_rows(
         "point": np.repeat(points.astype(np.int64), k * m),
         "replicate": np.repeat(replicates.astype(np.int32), k * m),
         "step": np.tile(np.repeat(kept.astype(np.int32), m), runs),
-        "month": np.tile(np.repeat(months[kept], m), runs).astype(object),
-        "member": np.tile(np.asarray(members, dtype=object), runs * k),
+        "month": _coded(np.tile(np.repeat(np.arange(k), m), runs), months[kept]),
+        "member": _coded(np.tile(np.arange(m), runs * k), members),
     }
     for name in quantities:
         # (k, R, m) -> (R, k, m): run-major, then step, then member
@@ -339,7 +344,7 @@ def alliance_monthly(
             "point": np.repeat(points.astype(np.int64), steps),
             "replicate": np.repeat(replicates.astype(np.int32), steps),
             "step": np.tile(np.arange(steps, dtype=np.int32), runs),
-            "month": np.tile(months, runs).astype(object),
+            "month": _coded(np.tile(np.arange(steps), runs), months),
             "war_load": np.swapaxes(trace.war_load, 0, 1).reshape(-1),
             "cohesion": np.mean(status == 0, axis=-1).reshape(-1),
             "members_active": np.sum(status == 0, axis=-1).astype(np.int32).reshape(-1),
@@ -370,16 +375,16 @@ def trust_rows(
             "point": np.repeat(points.astype(np.int64), steps * pairs),
             "replicate": np.repeat(replicates.astype(np.int32), steps * pairs),
             "step": np.tile(np.repeat(np.arange(steps, dtype=np.int32), pairs), runs),
-            "month": np.tile(np.repeat(months, pairs), runs).astype(object),
-            "observer": np.tile(names[observer], steps * runs),
-            "ally": np.tile(names[ally], steps * runs),
+            "month": _coded(np.tile(np.repeat(np.arange(steps), pairs), runs), months),
+            "observer": _coded(np.tile(observer, steps * runs), names),
+            "ally": _coded(np.tile(ally, steps * runs), names),
             "trust": values.reshape(-1),
         }
     )
 
 
 def event_rows(logs: Sequence[tuple[int, int, int, Sequence[dict[str, Any]]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Mesa runs' event logs as two tidy tables: the events, and each ally's answer to each request.
+    """Mesa models' event logs as two tidy tables: the events, and each ally's answer to each request.
 
     Args:
         logs: (run id, point, replicate, event log) of each run.
@@ -415,3 +420,48 @@ def event_rows(logs: Sequence[tuple[int, int, int, Sequence[dict[str, Any]]]]) -
     frame = pd.DataFrame(events)
     frame["request"] = frame["request"].astype("Int32")
     return frame, pd.DataFrame(answers)
+
+
+def ensemble_event_rows(
+    events: dict[str, np.ndarray],
+    answers: dict[str, np.ndarray],
+    run_ids: np.ndarray,
+    points: np.ndarray,
+    replicates: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ensemble's event log (`alliance_sim.core.ensemble.EventLog.columns`) as the two tables of `event_rows`.
+
+    Args:
+        events: The log's event columns; `replicate` is the position in the block.
+        answers: The log's answer columns, likewise.
+        run_ids: Run id of each replicate in the block, shape (R,).
+        points: Design point of each, shape (R,).
+        replicates: Replicate index of each, shape (R,).
+
+    Returns:
+        The events and the answers, with the columns and order `event_rows` gives the
+        Mesa engine's logs of the same runs.
+    """
+    at = events["replicate"].astype(np.intp)
+    request = events["request"]
+    frame = pd.DataFrame(
+        {
+            "run_id": run_ids[at].astype(np.int64),
+            "point": points[at].astype(np.int64),
+            "replicate": replicates[at].astype(np.int64),
+            "request": pd.arrays.IntegerArray(np.maximum(request, 0).astype(np.int32), mask=request < 0),
+            **{c: events[c] for c in EVENT_COLUMNS[2:]},
+        }
+    )
+    at = answers["replicate"].astype(np.intp)
+    table = pd.DataFrame(
+        {
+            "run_id": run_ids[at].astype(np.int64),
+            "point": points[at].astype(np.int64),
+            "replicate": replicates[at].astype(np.int64),
+            "request": answers["request"].astype(np.int64),
+            "ally": answers["ally"],
+            "answer": answers["answer"],
+        }
+    )
+    return frame, table

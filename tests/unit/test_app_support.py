@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from alliance_sim import load_scenario
-from alliance_sim.app_support import ensemble_view, levers, whatif
+from alliance_sim.app_support import ensemble_view, explain_view, levers, whatif
 from alliance_sim.errors import InputError
 
 
@@ -138,3 +139,69 @@ def test_app_command_bad_scenario_is_one_line_exit_2(tmp_path):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "powr" in lines[0]
+
+
+def test_the_page_decomposition_is_explain_s_on_the_seeds_of_run(small_config):
+    from alliance_sim.runs import explain
+    from alliance_sim.runs.seeds import run_seeds
+
+    summary = ensemble_view.summarise(small_config, replicates=30, seed=5)
+    expected = explain.decompose(small_config, run_seeds(5, 0, range(30)))
+    pd.testing.assert_frame_equal(summary.decomposition, expected)
+    assert explain_view.seeds_of(5, 30) == run_seeds(5, 0, range(30))
+
+
+def test_decomposition_of_needs_the_terms(small_config):
+    from alliance_sim.core.ensemble import run_ensemble
+    from alliance_sim.runs import explain
+
+    with pytest.raises(ValueError, match="terms=True"):
+        explain.decomposition_of(small_config, run_ensemble(small_config, [1, 2]))
+
+
+def test_explain_view_tables_and_figures(csto_config):
+    from alliance_sim.runs import explain
+
+    summary = ensemble_view.summarise(csto_config, replicates=20, seed=7)
+    replay = explain_view.run_replay(csto_config, 20, 7)
+    pd.testing.assert_frame_equal(replay, explain.unforced_replay(csto_config, explain_view.seeds_of(7, 20)))
+    result = explain_view.explanation(csto_config, summary.decomposition, replicates=20, seed=7, replay=replay)
+    assert result.manifest["seed"] == 7 and result.replicates == 20
+    assert explain_view.draw_terms(result).startswith(b"\x89PNG")
+    rows = explain_view.replay_rows(result)
+    assert len(rows) == len(replay) and all(len(r) == len(explain_view.REPLAY_HEADERS) for r in rows)
+    armenia = next(r for r in rows if r[0] == "azerbaijan_attack_2022_09")
+    assert armenia[2] == "Armenia" and armenia[3] == "token" and armenia[-1].endswith("%")
+
+
+def test_knockouts_on_demand_report_progress_and_match_explain(small_config):
+    from alliance_sim.core.mechanisms import MECHANISMS
+    from alliance_sim.runs import explain
+
+    steps = []
+    table = explain_view.run_knockouts(small_config, 10, 3, lambda *step: steps.append(step))
+    arms = explain_view.arm_count(small_config)
+    assert arms >= len(MECHANISMS)
+    assert [done for _, done, _ in steps] == list(range(1, arms + 2))
+    assert {total for _, _, total in steps} == {arms + 1}
+    pd.testing.assert_frame_equal(table, explain.knockouts(small_config, explain_view.seeds_of(3, 10)))
+    result = explain_view.explanation(small_config, None, replicates=10, seed=3, knockouts=table)
+    rows = explain_view.knockout_rows(result)
+    assert len(rows) == arms and all(len(r) == len(explain_view.KNOCKOUT_HEADERS) for r in rows)
+    assert explain_view.draw_knockouts(result).startswith(b"\x89PNG")
+
+
+def test_the_page_reruns_once_for_both_tabs(small_config):
+    pytest.importorskip("solara", reason="the app extra is not installed")
+    from alliance_sim import app
+
+    first, second = app.rerun(small_config, 20, 1), app.rerun(small_config, 20, 1)
+    assert second.number != first.number
+    drawn = app.draw_ensemble(first)
+    assert drawn.source is first and drawn.trajectories.startswith(b"\x89PNG")
+    explained = app.draw_explain(first)
+    assert explained.source is first and explained.terms.startswith(b"\x89PNG")
+    steps = []
+    knocked = app.compute_knockouts(small_config, "key", 5, 1, lambda *step: steps.append(step))
+    assert knocked.key == "key" and knocked.replicates == 5 and knocked.figure.startswith(b"\x89PNG")
+    assert steps[-1][1] == steps[-1][2] == explain_view.arm_count(small_config) + 1

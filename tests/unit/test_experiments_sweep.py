@@ -160,10 +160,10 @@ def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path
     bad_seed = run_seed(11, 2, 3)
     real = sweep_module.run_ensemble
 
-    def flaky(world, seeds):
+    def flaky(world, seeds, **options):
         if bad_seed in seeds:
             raise FloatingPointError("simulated failure")
-        return real(world, seeds)
+        return real(world, seeds, **options)
 
     monkeypatch.setattr(sweep_module, "run_ensemble", flaky)
     spec = write_spec(tmp_path)

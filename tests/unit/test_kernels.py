@@ -194,3 +194,26 @@ def test_auto_loads_numba_only_for_a_large_batch(root):
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_event_log_is_the_same_in_chunks_and_with_events_played_on_their_replicates(monkeypatch, csto_timeline):
+    from alliance_sim.core.ensemble import EventLog
+
+    world = csto_timeline[0][1]
+    seeds = replicate_seeds(5, 40)
+
+    def logged() -> tuple[dict, dict]:
+        log = EventLog()
+        run_ensemble(csto_timeline, seeds, log=log)
+        return log.columns(world)
+
+    monkeypatch.setattr(phases, "SUBSET_SHARE", 0.0)
+    whole_events, whole_answers = logged()
+    monkeypatch.setattr(phases, "SUBSET_SHARE", 1.1)
+    monkeypatch.setattr(ensemble, "chunk_size", lambda world: 7)
+    events, answers = logged()
+    for mine, theirs in ((whole_events, events), (whole_answers, answers)):
+        assert mine.keys() == theirs.keys()
+        for name in mine:
+            nan = mine[name].dtype.kind == "f"
+            assert np.array_equal(mine[name], theirs[name], equal_nan=nan), name

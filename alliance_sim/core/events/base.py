@@ -20,6 +20,7 @@ A kind says, besides its config fields:
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -407,6 +408,31 @@ class EventKind:
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note of the event in the event log (for one run)."""
         return event.note
+
+    def describe_each(self, world: World, state: State, event: Event, where: np.ndarray) -> np.ndarray:
+        """The notes of the event in the replicates `where` of a batch (the ensemble's event log).
+
+        By default `describe` of each replicate alone (its note, when the kind keeps the
+        default `describe`); a kind whose note reads the state may override this with an
+        array version.
+
+        Args:
+            world: The compiled scenario.
+            state: The state of a batch of shape (R,).
+            event: The event.
+            where: Indices of the replicates where it fired.
+
+        Returns:
+            One note per replicate in `where` (an object array).
+        """
+        notes = np.empty(len(where), dtype=object)
+        if type(self).describe is EventKind.describe:
+            notes[:] = event.note
+            return notes
+        for k, r in enumerate(where):
+            one = dataclasses.replace(state, **{f.name: getattr(state, f.name)[r] for f in dataclasses.fields(state)})
+            notes[k] = self.describe(world, one, event)
+        return notes
 
 
 def happens(event: Event, state: State) -> np.ndarray:

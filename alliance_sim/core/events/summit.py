@@ -50,6 +50,17 @@ class Summit(EventKind):
     def describe(self, world: World, state: State, event: Event) -> str:
         """The note, and who is absent."""
         absent = [member for i, member in enumerate(world.members) if int(state.status[..., i]) != dyn.MEMBER]
+        return self._note(event, absent)
+
+    def describe_each(self, world: World, state: State, event: Event, where: np.ndarray) -> np.ndarray:
+        """`describe` for the replicates `where` of a batch, once per distinct set of absent members."""
+        absent = state.status[where] != dyn.MEMBER
+        sets, which = np.unique(absent, axis=0, return_inverse=True)
+        texts = [self._note(event, [m for m, out in zip(world.members, row, strict=True) if out]) for row in sets]
+        return np.asarray(texts, dtype=object)[np.asarray(which).reshape(-1)]
+
+    @staticmethod
+    def _note(event: Event, absent: list[str]) -> str:
         return (event.note + "; " if event.note else "") + (
             "absent: " + ", ".join(absent) if absent else "all members attend"
         )
