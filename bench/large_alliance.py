@@ -5,6 +5,8 @@
                                                               #   us per replicate-step and peak memory
     python bench/large_alliance.py compare 6 32 --replicates 2000
                                                               # each size in a fresh process, and the ratio
+    python bench/large_alliance.py run 0 100000 --scenario scenarios/csto_2022.yaml
+                                                              # the same measure on any scenario file
 
 The scenario is NATO-sized when N = 32: a hegemon, a ring of frontier members exposed to a
 hostile neighbour, a middle tier and a sheltered core, four outside actors (the neighbour,
@@ -113,14 +115,17 @@ def write(members: int, out: Path, months: int = 60) -> Path:
     return out
 
 
-def run(members: int, replicates: int, months: int = 60) -> dict:
-    """One ensemble run of `replicates` replicates in this process: its cost and this process's peak memory."""
+def run(members: int, replicates: int, months: int = 60, path: Path | None = None) -> dict:
+    """One ensemble run of `replicates` replicates in this process: its cost and this process's peak memory.
+
+    The scenario is the synthetic alliance of `members` members, or the file `path`.
+    """
     from alliance_sim.core.ensemble import run_ensemble
     from alliance_sim.core.world import compile_timeline
     from alliance_sim.evidence import load_scenario
 
     with tempfile.TemporaryDirectory() as folder:
-        path = write(members, Path(folder) / f"alliance_{members}.yaml", months)
+        path = path or write(members, Path(folder) / f"alliance_{members}.yaml", months)
         timeline = compile_timeline(load_scenario(path))
     world = timeline[0][1]
     run_ensemble(timeline, range(4))  # compile (or load) the kernels
@@ -170,6 +175,7 @@ def main() -> None:
     to_run = commands.add_parser("run")
     to_run.add_argument("members", type=int)
     to_run.add_argument("replicates", type=int)
+    to_run.add_argument("--scenario", type=Path, help="a scenario file instead of the synthetic alliance")
     to_compare = commands.add_parser("compare")
     to_compare.add_argument("small", type=int)
     to_compare.add_argument("large", type=int)
@@ -178,7 +184,7 @@ def main() -> None:
     if args.command == "write":
         print(write(args.members, args.out))
     elif args.command == "run":
-        print(json.dumps(run(args.members, args.replicates)))
+        print(json.dumps(run(args.members, args.replicates, path=args.scenario)))
     else:
         compare(args.small, args.large, args.replicates)
 
