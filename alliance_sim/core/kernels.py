@@ -383,3 +383,120 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         return
     base = np.ascontiguousarray(baseline, dtype=np.float64)
     kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)
+
+
+# --- Status (phase 6) -------------------------------------------------------------------
+
+
+def transition(world: World, state: State, draw: np.ndarray) -> bool:
+    """Phase 6 compiled (`phases.reconsider_status`), in place; False (nothing done) under numpy.
+
+    numba's `exp` does not match numpy's in the last bit on every machine (numpy may use
+    SIMD code of its own), so the four logistic probabilities take their `exp` from numpy,
+    on one array of their negated arguments for the whole batch; the arguments before it
+    and everything after it are compiled, with the same operations in the same order as
+    `dynamics.transition_with_notice`.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    status = world.config.model.status
+    m = world.m
+    z = np.empty((*state.status.shape, 4))
+    kernels.status_exponents(
+        _flat(state.pressure, 1),
+        status.disengage,
+        status.withdraw,
+        status.reengage,
+        status.rejoin,
+        status.scale,
+        z.reshape(-1, m, 4),
+    )
+    np.exp(z, out=z)
+    states = _writable_int(state, "status", np.int8)
+    notices = _writable_int(state, "notice", np.int16)
+    kernels.transition(
+        states.reshape(-1, m),
+        notices.reshape(-1, m),
+        _flat(draw, 1),
+        z.reshape(-1, m, 4),
+        int(status.notice_months),
+        np.ascontiguousarray(world.is_hegemon > 0),
+    )
+    return True
+
+
+def _writable_int(state: State, name: str, dtype: Any) -> np.ndarray:
+    """The state's integer array `name`, made C-contiguous of `dtype` in place if it was not."""
+    array: np.ndarray = getattr(state, name)
+    if not (array.flags.c_contiguous and array.dtype == dtype and array.flags.writeable):
+        array = np.array(array, dtype=dtype, order="C", copy=True)
+        setattr(state, name, array)
+    return array
+
+
+# --- Recording a month ------------------------------------------------------------------
+
+
+RECORDED = (
+    "status",
+    "notice",
+    "pressure",
+    "credibility",
+    "value_stay",
+    "value_leave",
+    "max_threat",
+    "protest",
+    "reward",
+    "signal",
+    "offers",
+    "grievance",
+    "trust_in_hegemon",
+    "regime_trust_in_hegemon",
+    "fear_of_hegemon",
+)
+"""The traced quantities `record` writes, in the order of its output arguments."""
+
+
+def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
+    """Write one month's traced per-member quantities into `members` (name -> row), compiled.
+
+    The same numbers as `trace.QUANTITIES` reads; False (nothing done) under numpy or when
+    a row is not a C-contiguous array of the trace's type.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None or set(members) != set(RECORDED):
+        return False
+    m = world.m
+    rows = [members[name] for name in RECORDED]
+    if not all(row.flags.c_contiguous and row.flags.writeable for row in rows):
+        return False
+    if rows[0].dtype != np.int8 or rows[1].dtype != np.int16 or any(row.dtype != np.float64 for row in rows[2:]):
+        return False
+    h = world.hegemon
+    fear = np.ascontiguousarray(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h], dtype=np.float64)
+    kernels.record(
+        _flat(state.status, 1, np.int8),
+        _flat(state.notice, 1, np.int16),
+        _flat(state.pressure, 1),
+        _flat(state.credibility, 1),
+        _flat(state.value_stay, 1),
+        _flat(state.value_leave, 1),
+        _flat(state.max_threat, 1),
+        _flat(state.protest, 1),
+        _flat(state.reward, 1),
+        _flat(state.signal, 1),
+        _flat(state.offers, 2),
+        _flat(state.grievance, 2),
+        _flat(state.intent, 2),
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        np.ascontiguousarray(world.share, dtype=np.float64),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        fear,
+        h,
+        *(row.reshape(-1, m) for row in rows),
+    )
+    return True

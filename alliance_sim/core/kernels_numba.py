@@ -219,3 +219,127 @@ def relax(values, baseline, keep):  # type: ignore[no-untyped-def]  # noqa: D103
 def relax_to_zero(values, keep):  # type: ignore[no-untyped-def]  # noqa: D103
     for q in range(values.size):
         values.flat[q] = 0.0 + (values.flat[q] - 0.0) * keep
+
+
+@_jit
+def status_exponents(pressure, disengage, withdraw, reengage, rejoin, scale, z):  # type: ignore[no-untyped-def]  # noqa: D103
+    # The arguments of the four logistic probabilities of `dynamics.transition_with_notice`,
+    # negated as `dynamics.sigmoid` negates them; numpy takes their exp (see `kernels.transition`).
+    rows, m = pressure.shape
+    for b in range(rows):
+        for i in range(m):
+            p = pressure[b, i]
+            z[b, i, 0] = -((p - disengage) / scale)
+            z[b, i, 1] = -((p - withdraw) / scale)
+            z[b, i, 2] = -((reengage - p) / scale)
+            z[b, i, 3] = -((rejoin - p) / scale)
+
+
+@_jit
+def transition(status, notice, draw, e, notice_months, fixed):  # type: ignore[no-untyped-def]  # noqa: D103
+    # `dynamics.transition_with_notice`, in place, from e = exp(-x) of each probability's argument.
+    rows, m = status.shape
+    for b in range(rows):
+        for i in range(m):
+            s = status[b, i]
+            nt = notice[b, i]
+            if fixed[i]:
+                notice[b, i] = 0
+                continue
+            d = draw[b, i]
+            p_disengage = 1.0 / (1.0 + e[b, i, 0])
+            p_withdraw = 1.0 / (1.0 + e[b, i, 1])
+            p_reengage = 1.0 / (1.0 + e[b, i, 2])
+            p_rejoin = 1.0 / (1.0 + e[b, i, 3])
+            back = d >= 1.0 - p_reengage
+            gives = d < p_withdraw
+            if s == 0:
+                status[b, i] = 1 if d < p_disengage else 0
+                notice[b, i] = 0
+            elif s == 2:
+                status[b, i] = 0 if d < p_rejoin else 2
+                notice[b, i] = 0
+            elif s == 1 and nt > 0:
+                served = nt == 1
+                status[b, i] = 2 if served else 1
+                notice[b, i] = 0 if (served or back) else nt - 1
+            else:
+                if gives:
+                    status[b, i] = 1 if notice_months > 0 else 2
+                else:
+                    status[b, i] = 0 if back else 1
+                notice[b, i] = notice_months if (gives and notice_months > 0 and s == 1) else 0
+
+
+@_jit
+def record(  # type: ignore[no-untyped-def]  # noqa: D103
+    status,
+    notice,
+    pressure,
+    credibility,
+    value_stay,
+    value_leave,
+    max_threat,
+    protest,
+    reward,
+    signal,
+    offers,
+    grievance,
+    intent,
+    alpha,
+    beta,
+    alpha_int,
+    beta_int,
+    share,
+    is_hegemon,
+    fear_factor,
+    hegemon,
+    out_status,
+    out_notice,
+    out_pressure,
+    out_credibility,
+    out_stay,
+    out_leave,
+    out_max_threat,
+    out_protest,
+    out_reward,
+    out_signal,
+    out_offers,
+    out_grievance,
+    out_trust,
+    out_regime_trust,
+    out_fear,
+):
+    # `trace.QUANTITIES` of one month, for a batch, written into the trace's row.
+    rows, m = status.shape
+    n = offers.shape[2]
+    h = hegemon
+    for b in range(rows):
+        for i in range(m):
+            out_status[b, i] = status[b, i]
+            out_notice[b, i] = notice[b, i]
+            out_pressure[b, i] = pressure[b, i]
+            out_credibility[b, i] = credibility[b, i]
+            out_stay[b, i] = value_stay[b, i]
+            out_leave[b, i] = value_leave[b, i]
+            out_max_threat[b, i] = max_threat[b, i]
+            out_protest[b, i] = protest[b, i]
+            out_reward[b, i] = reward[b, i]
+            out_signal[b, i] = signal[b, i]
+            largest = offers[b, i, 0]
+            for k in range(1, n):
+                x = offers[b, i, k]
+                if x > largest or x != x:
+                    largest = x
+            out_offers[b, i] = largest
+            total = 0.0
+            for j in range(m):
+                total = total + grievance[b, i, j] * share[i, j]
+            out_grievance[b, i] = total
+            if is_hegemon[i] > 0:
+                out_trust[b, i] = np.nan
+                out_regime_trust[b, i] = np.nan
+            else:
+                out_trust[b, i] = alpha[b, i, h] / (alpha[b, i, h] + beta[b, i, h])
+                out_regime_trust[b, i] = alpha_int[b, i, h] / (alpha_int[b, i, h] + beta_int[b, i, h])
+            out_fear[b, i] = fear_factor[i] * intent[b, i, h]

@@ -186,6 +186,8 @@ def reconsider_status(world: World, state: State, draw: np.ndarray) -> np.ndarra
     Returns:
         The new statuses.
     """
+    if kernels.transition(world, state, draw):
+        return state.status
     status = world.config.model.status
     new, notice = dyn.transition_with_notice(
         state.status,

@@ -4,6 +4,7 @@ on the replicates where they happen)."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -103,7 +104,11 @@ def test_chunks_and_monthly_draws_leave_the_trace_unchanged(monkeypatch, csto_ti
     monkeypatch.setattr(ensemble, "chunk_size", lambda world: 5)
     monkeypatch.setattr(randomness, "BLOCK_BUDGET", 0)
     assert_same(whole, run_ensemble(csto_timeline, seeds, terms=True))
-    parts = list(run_chunks(csto_timeline, seeds, chunk=10))
+    # Each chunk is written into the same arrays: copy it before asking for the next.
+    parts = [
+        (start, Trace(**{name: copy.deepcopy(value) for name, value in vars(part).items()}))
+        for start, part in run_chunks(csto_timeline, seeds, chunk=10)
+    ]
     assert [start for start, _ in parts] == [0, 10, 20]
     for start, part in parts:
         for name, values in arrays(part).items():
