@@ -500,3 +500,49 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         *(row.reshape(-1, m) for row in rows),
     )
     return True
+
+
+# --- Pressure and the hegemon (phases 4 and 5) ------------------------------------------
+
+
+def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
+    """Fold this month's net value into the smoothed pressure, compiled, in place; False under numpy."""
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    pressure = _writable(state, "pressure")
+    kernels.smooth_pressure(pressure.reshape(-1), _flat(np.broadcast_to(net, pressure.shape), 0).reshape(-1), smoothing)
+    return True
+
+
+def hegemon_acts(world: World, state: State) -> bool:
+    """Phase 5 compiled (`phases.hegemon_acts` says what it does), in place; False under numpy."""
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    m = world.m
+    params = world.config.model.hegemon
+    reacted = state.reacted
+    if not (reacted.flags.c_contiguous and reacted.flags.writeable and reacted.dtype == np.bool_):
+        reacted = np.array(reacted, dtype=np.bool_)
+        state.reacted = reacted
+    n = state.intent.shape[-1]
+    kernels.hegemon_acts(
+        _writable(state, "pressure").reshape(-1, m),
+        _writable(state, "previous").reshape(-1, m),
+        _flat(state.status, 1, np.int8),
+        _writable(state, "reward").reshape(-1, m),
+        _writable(state, "signal").reshape(-1, m),
+        _writable(state, "intent").reshape(-1, m, n),
+        reacted.reshape(-1),
+        _flat(state.war_load, 0),
+        float(world.capacity[world.hegemon]),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        np.ascontiguousarray(world.coercion_exposure, dtype=np.float64),
+        world.hegemon,
+        world.config.model.status.disengage - params.watch,
+        params.reward,
+        params.coerce,
+        params.deter,
+    )
+    return True

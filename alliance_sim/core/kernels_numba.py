@@ -343,3 +343,63 @@ def record(  # type: ignore[no-untyped-def]  # noqa: D103
                 out_trust[b, i] = alpha[b, i, h] / (alpha[b, i, h] + beta[b, i, h])
                 out_regime_trust[b, i] = alpha_int[b, i, h] / (alpha_int[b, i, h] + beta_int[b, i, h])
             out_fear[b, i] = fear_factor[i] * intent[b, i, h]
+
+
+@_jit
+def smooth_pressure(pressure, net, smoothing):  # type: ignore[no-untyped-def]  # noqa: D103
+    keep = 1.0 - smoothing
+    for q in range(pressure.size):
+        pressure.flat[q] = keep * pressure.flat[q] + smoothing * net.flat[q]
+
+
+@_jit
+def hegemon_acts(  # type: ignore[no-untyped-def]  # noqa: D103
+    pressure,
+    previous,
+    status,
+    reward,
+    signal,
+    intent,
+    reacted,
+    war_load,
+    capacity,
+    is_hegemon,
+    exposure,
+    hegemon,
+    watch,
+    reward_rate,
+    coerce_rate,
+    deter,
+):
+    # `phases.hegemon_acts`, in place, the same operations in the same order.
+    rows, m = pressure.shape
+    h = hegemon
+    for b in range(rows):
+        spare = capacity * (1.0 - war_load[b])
+        first = False
+        for i in range(m):
+            if status[b, i] != 0 and is_hegemon[i] == 0:
+                first = True
+        first = first and not reacted[b]
+        for i in range(m):
+            outside = 1.0 - is_hegemon[i]
+            p = pressure[b, i]
+            rise = p - previous[b, i]
+            attention = (rise if (p > watch and rise > 0.0) else 0.0) * outside
+            attention = attention * (1.0 if status[b, i] != 2 else 0.0)
+            x = exposure[i]
+            amount = reward_rate * spare * (1.0 - x) * attention
+            if not (amount < 1.0 or amount != amount):
+                amount = 1.0
+            reward[b, i] = reward[b, i] + amount * (1.0 - reward[b, i])
+            coerce = coerce_rate * x * attention
+            if not (coerce < 1.0 or coerce != coerce):
+                coerce = 1.0
+            signal[b, i] = signal[b, i] + coerce * (1.0 - signal[b, i])
+            intent[b, i, h] = intent[b, i, h] + coerce * (1.0 - intent[b, i, h])
+            signal[b, i] = signal[b, i] + (deter if first else 0.0) * outside * (1.0 - signal[b, i])
+            defector = status[b, i] != 0 and is_hegemon[i] == 0
+            hostile = deter if (first and defector) else 0.0
+            intent[b, i, h] = intent[b, i, h] + hostile * (1.0 - intent[b, i, h])
+            previous[b, i] = p
+        reacted[b] = reacted[b] or first

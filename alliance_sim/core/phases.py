@@ -143,6 +143,8 @@ def weigh_membership(world: World, state: State) -> np.ndarray:
 
 def update_pressure(world: World, state: State, net: np.ndarray) -> None:
     """Phase 4 (end): fold this month's net value into every member's smoothed pressure."""
+    if kernels.smooth_pressure(state, net, world.config.model.status.smoothing):
+        return
     state.pressure[...] = dyn.smooth_pressure(state.pressure, net, world.config.model.status.smoothing)
 
 
@@ -157,6 +159,8 @@ def hegemon_acts(world: World, state: State) -> None:
     to every member rises by `hegemon.deter`, and the defector sees it as that much more
     hostile.
     """
+    if kernels.hegemon_acts(world, state):
+        return
     params = world.config.model.hegemon
     h = world.hegemon
     spare = spare_capacity(world, state)[..., None]
