@@ -546,3 +546,62 @@ def hegemon_acts(world: World, state: State) -> bool:
         params.deter,
     )
     return True
+
+
+# --- The allies' answers (phase 3) ------------------------------------------------------
+
+
+def ally_answers(
+    world: World, state: State, requester: int, attacker: int | np.ndarray, draws: np.ndarray
+) -> np.ndarray | None:
+    """Every member's answer level to a request (`phases.ally_answers`), compiled; None under numpy.
+
+    As in the status phase, the `exp` of the two logistic probabilities is numpy's, taken on
+    one array of their negated arguments; the scores before it and the levels after it are
+    compiled.
+
+    Args:
+        world: The compiled scenario.
+        state: The state.
+        requester: The member that asks.
+        attacker: The attacker's actor index, -1 for internal unrest; an int or one per replicate.
+        draws: Each member's draw for this request, (..., m).
+
+    Returns:
+        The levels 0 (refused), 1 (token), 2 (full), int8, (..., m).
+    """
+    batch = state.status.shape[:-1]
+    kernels = _compiled(int(np.prod(batch)))
+    if kernels is None:
+        return None
+    m = world.m
+    params = world.config.model.answer
+    z = np.empty((*batch, m, 2))
+    kernels.answer_exponents(
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        _flat(state.intent, 2),
+        _flat(state.war_load, 0),
+        _flat(np.broadcast_to(attacker, batch), 0, np.int64),
+        requester,
+        np.ascontiguousarray(world.capacity[:m], dtype=np.float64),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        np.ascontiguousarray(world.ratio, dtype=np.float64),
+        np.ascontiguousarray(world.proximity, dtype=np.float64),
+        np.ascontiguousarray(world.offense, dtype=np.float64),
+        np.ascontiguousarray(world.ties, dtype=np.float64),
+        params.bias,
+        params.trust,
+        params.capacity,
+        params.threat,
+        params.ties,
+        params.internal,
+        params.token_band,
+        z.reshape(-1, m, 2),
+    )
+    np.exp(z, out=z)
+    levels = np.empty((*batch, m), dtype=np.int8)
+    kernels.answer_levels(z.reshape(-1, m, 2), _flat(draws, 1), levels.reshape(-1, m))
+    return levels

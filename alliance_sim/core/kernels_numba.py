@@ -403,3 +403,66 @@ def hegemon_acts(  # type: ignore[no-untyped-def]  # noqa: D103
             intent[b, i, h] = intent[b, i, h] + hostile * (1.0 - intent[b, i, h])
             previous[b, i] = p
         reacted[b] = reacted[b] or first
+
+
+@_jit
+def answer_exponents(  # type: ignore[no-untyped-def]  # noqa: D103
+    alpha,
+    beta,
+    alpha_int,
+    beta_int,
+    intent,
+    war_load,
+    attacker,
+    requester,
+    capacity,
+    is_hegemon,
+    ratio,
+    proximity,
+    offense,
+    ties,
+    bias,
+    w_trust,
+    w_capacity,
+    w_threat,
+    w_ties,
+    w_internal,
+    band,
+    z,
+):
+    # The willingness score of every member (`phases.answer_scores`, `dynamics.willingness`)
+    # and the negated arguments of its two logistic probabilities (`dynamics.ally_answer`).
+    rows, m = war_load.shape[0], capacity.shape[0]
+    r = requester
+    for b in range(rows):
+        k = attacker[b]
+        for i in range(m):
+            able = capacity[i] * (1.0 - war_load[b] * is_hegemon[i])
+            if k < 0:
+                tau = alpha_int[b, i, r] / (alpha_int[b, i, r] + beta_int[b, i, r])
+                threat = 0.0
+                tie = 0.0
+                internal = 1.0
+            else:
+                tau = alpha[b, i, r] / (alpha[b, i, r] + beta[b, i, r])
+                threat = ratio[i, k] * proximity[i, k] * offense[k] * intent[b, i, k]
+                tie = ties[i, k]
+                internal = 0.0
+            score = bias + w_trust * tau + w_capacity * able + w_threat * threat - w_ties * tie + w_internal * internal
+            z[b, i, 0] = -(score - band)
+            z[b, i, 1] = -(score + band)
+
+
+@_jit
+def answer_levels(e, draws, levels):  # type: ignore[no-untyped-def]  # noqa: D103
+    # `dynamics.ally_answer` from e = exp(-x) of its two probabilities' arguments.
+    rows, m = levels.shape
+    for b in range(rows):
+        for i in range(m):
+            d = draws[b, i]
+            if d < 1.0 / (1.0 + e[b, i, 0]):
+                levels[b, i] = 2
+            elif d < 1.0 / (1.0 + e[b, i, 1]):
+                levels[b, i] = 1
+            else:
+                levels[b, i] = 0

@@ -346,6 +346,9 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
 
 def ally_answers(world: World, state: State, request: Request, draws: np.ndarray) -> np.ndarray:
     """Every member's answer level to `request` from its draw (0 refuse, 1 token, 2 full), (..., m)."""
+    levels = kernels.ally_answers(world, state, request.requester, attacker_of(state, request), draws)
+    if levels is not None:
+        return levels
     scores = answer_scores(world, state, request)
     return np.asarray(dyn.ally_answer(scores, world.config.model.answer.token_band, draws))
 
