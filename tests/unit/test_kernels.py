@@ -7,17 +7,19 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from alliance_sim.core import ensemble, kernels, phases, randomness
-from alliance_sim.core.ensemble import run_chunks, run_ensemble
+from alliance_sim.core.ensemble import EventLog, run_chunks, run_ensemble
 from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import random_block, random_blocks, replicate_seeds
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.world import compile_timeline, compile_world
+from alliance_sim.evidence import load_scenario
 from alliance_sim.model import AllianceModel
 
 
@@ -72,6 +74,36 @@ def test_baseline_trace_is_the_same_compiled_and_in_numpy(implementation, csto_t
     assert implementation("numpy") == "numpy"
     plain = run_ensemble(csto_timeline, seeds, terms=True)
     assert_same(compiled, plain)
+
+
+SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("[!s]*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.stem)
+def test_every_scenario_and_its_event_log_are_the_same_compiled_and_in_numpy(implementation, path):
+    """Every phase compiled (the exp of its probabilities taken in numpy) against numpy, event log included."""
+    pytest.importorskip("numba")
+    timeline = compile_timeline(load_scenario(path))
+    seeds = replicate_seeds(3, 60)
+    runs = {}
+    for name in ("numba", "numpy"):
+        assert implementation(name) == name
+        log = EventLog()
+        runs[name] = run_ensemble(timeline, seeds, terms=True, log=log), log.columns(timeline[0][1])
+    assert_same(runs["numba"][0], runs["numpy"][0])
+    for left, right in zip(runs["numba"][1], runs["numpy"][1], strict=True):
+        assert left.keys() == right.keys()
+        for name, values in left.items():
+            np.testing.assert_array_equal(values, right[name], err_msg=name)  # NaN equal to NaN
+
+
+def test_exp_of_numpy_is_what_the_compiled_phases_use():
+    """numba's own exp may differ from numpy's in the last bit: the compiled phases take numpy's."""
+    pytest.importorskip("numba")
+    z = np.linspace(-30.0, 30.0, 4097)
+    e = np.exp(z)
+    assert np.exp(z.reshape(-1, 1)).ravel().tobytes() == e.tobytes()  # shape does not matter
+    assert np.concatenate([np.exp(z[q : q + 7]) for q in range(0, z.size, 7)]).tobytes() == e.tobytes()
 
 
 def test_mesa_engine_is_the_same_compiled_and_in_numpy(implementation, small_config):
