@@ -283,9 +283,11 @@ def weigh(world: World, state: State) -> np.ndarray | None:
             -w.coercion,
         ]
     )
-    terms = np.empty((*batch, m, weights.size))
-    stay, leave, internal, max_threat, net = (np.empty((*batch, m)) for _ in range(5))
-    cred = np.empty((*batch, m, n))
+    # Written in place: the state's own arrays (made C-contiguous float64 if they were not).
+    terms, stay, leave, cred, internal, max_threat = (
+        _writable(state, name) for name in ("terms", "value_stay", "value_leave", "cred", "credibility", "max_threat")
+    )
+    net = np.empty((*batch, m))
     others = np.asarray(world.others, dtype=np.float64)
     others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
     kernels.weigh(
@@ -342,12 +344,6 @@ def weigh(world: World, state: State) -> np.ndarray | None:
         max_threat.reshape(-1, m),
         net.reshape(-1, m),
     )
-    state.terms[...] = terms
-    state.value_stay[...] = stay
-    state.value_leave[...] = leave
-    state.cred[...] = cred
-    state.credibility[...] = internal
-    state.max_threat[...] = max_threat
     return net
 
 
