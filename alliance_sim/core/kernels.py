@@ -2,10 +2,19 @@
 
 Both engines call these functions (the Mesa engine with no batch axis, the ensemble
 with one), so they stay equal by construction whichever implementation runs. The two
-implementations do the same IEEE operations in the same order (additions, products and
-divisions only, no `exp`, `log` or `pow`, whose last bit may differ between numba and
-numpy), so they give the same numbers bit for bit; `tests/unit/test_kernels.py` runs
-the baseline both ways and compares the whole trace.
+implementations do the same IEEE operations in the same order, so they give the same
+numbers bit for bit; `tests/unit/test_kernels.py` runs the baseline and every shipped
+scenario both ways and compares the whole trace and the event log.
+
+Compiled: relaxation (phase 1), the allies' answers and learning from them (phase 3),
+weighing membership and smoothing the pressure (phase 4), the hegemon (phase 5), the
+status transitions (phase 6) and writing the month into the trace. numba's `exp` is not
+numpy's in the last bit (numpy has SIMD code of its own: on an AVX-512 machine about one
+value in twenty differs), so a phase whose probabilities are logistic (the answers, the
+status) is split: a kernel writes the negated arguments of every probability of the
+month into one array, numpy takes their `exp` in one call, and a second kernel does the
+rest. numpy's `exp` of a value does not depend on the array around it, so the numbers
+are those of `dynamics.sigmoid`.
 
 Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
 ``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled

@@ -2,7 +2,8 @@
 
 Each kernel loops over a flat batch axis and does, element by element, the operations
 of the numpy implementation in the same order: no fast-math, no reassociation, no
-transcendental functions, so the results are the same bit for bit.
+transcendental functions (an `exp` is taken by numpy between two kernels), so the
+results are the same bit for bit.
 """
 
 from __future__ import annotations
