@@ -60,8 +60,8 @@ TRACED = tuple(QUANTITIES)
 SPARE_BYTES = 64 << 20
 """Largest array `buffer` keeps for reuse (a block of a few thousand replicates' quantity)."""
 
-SPARE_ARRAYS = 64
-"""Most arrays `buffer` keeps (the arrays of a few traces of different shapes)."""
+SPARE_TOTAL = 512 << 20
+"""Most memory `buffer` keeps in all (the arrays of a trace or two of a block's size)."""
 
 _spare: dict[tuple[tuple[int, ...], str], list[np.ndarray]] = {}
 
@@ -84,7 +84,7 @@ def buffer(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
     each into a trace of the same shape that is dropped once written out; new arrays of
     that size would be new pages for the system to fault in and zero every time, a large
     part of the cost of a replicate-step. Arrays up to `SPARE_BYTES` are kept here (at
-    most `SPARE_ARRAYS`, the oldest dropped first) and handed out again once the only
+    most `SPARE_TOTAL` in all, the oldest dropped first) and handed out again once the only
     reference left is this module's: a caller that keeps a trace, or a view of one,
     keeps its arrays, so memory is never shared. Memory held stays that of a few blocks.
 
@@ -105,11 +105,14 @@ def buffer(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
             return array
     array = np.empty(shape, dtype=kind)
     kept.append(array)
-    del kept[: max(0, len(kept) - SPARE_ARRAYS)]
     _spare[key] = _spare.pop(key)  # the most recently used shape last
-    held = sum(len(arrays) for arrays in _spare.values())
-    while held > SPARE_ARRAYS:
-        held -= len(_spare.pop(next(iter(_spare))))
+    held = sum(a.nbytes for arrays in _spare.values() for a in arrays)
+    while held > SPARE_TOTAL and _spare:
+        oldest = next(iter(_spare))
+        arrays = _spare[oldest]
+        held -= arrays.pop(0).nbytes  # dropped from the pool: its holders keep it
+        if not arrays:
+            del _spare[oldest]
     return array
 
 

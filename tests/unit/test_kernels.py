@@ -254,3 +254,30 @@ def test_event_log_is_the_same_in_chunks_and_with_events_played_on_their_replica
         for name in mine:
             nan = mine[name].dtype.kind == "f"
             assert np.array_equal(mine[name], theirs[name], equal_nan=nan), name
+
+
+def test_trace_buffers_are_reused_only_when_nobody_holds_them():
+    from alliance_sim.core import trace
+
+    first = trace.buffer((3, 7))
+    address = first.__array_interface__["data"][0]
+    assert trace.buffer((3, 7)) is not first  # held here
+    view = first[1:]
+    del first
+    assert trace.buffer((3, 7)).__array_interface__["data"][0] != address  # a view holds it
+    del view
+    assert trace.buffer((3, 7)).__array_interface__["data"][0] == address  # nobody: reused
+
+
+def test_ensemble_blocks_run_one_after_another_give_the_same_numbers(csto_timeline):
+    """A trace made of a dropped trace's arrays holds its own numbers, not the old ones."""
+    seeds = replicate_seeds(9, 30)
+    kept = run_ensemble(csto_timeline, seeds[:15])
+    first = arrays(kept)
+    copies = {name: values.copy() for name, values in first.items()}
+    del first
+    run_ensemble(csto_timeline, seeds[15:])  # dropped at once: its arrays go back to the pool
+    again = run_ensemble(csto_timeline, seeds[15:])  # reuses them
+    assert_same(run_ensemble(csto_timeline, seeds[15:]), again)
+    for name, values in arrays(kept).items():
+        assert values.tobytes() == copies[name].tobytes(), name  # untouched while held
