@@ -7,6 +7,7 @@ sweep time series and the Mesa `DataCollector` all take their columns from it.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,6 +65,7 @@ SPARE_TOTAL = 512 << 20
 """Most memory `buffer` keeps in all (the arrays of a trace or two of a block's size)."""
 
 _spare: dict[tuple[tuple[int, ...], str], list[np.ndarray]] = {}
+_lock = threading.Lock()
 
 
 def _unheld() -> int:
@@ -99,6 +101,11 @@ def buffer(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
     if int(np.prod(shape)) * kind.itemsize > SPARE_BYTES:
         return np.empty(shape, dtype=kind)
     key = (tuple(shape), kind.str)
+    with _lock:  # two threads must not both take the same array
+        return _reuse_or_new(key, shape, kind)
+
+
+def _reuse_or_new(key: tuple[tuple[int, ...], str], shape: tuple[int, ...], kind: np.dtype) -> np.ndarray:
     kept = _spare.setdefault(key, [])
     for array in kept:
         if sys.getrefcount(array) == _UNHELD:
