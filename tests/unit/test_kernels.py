@@ -281,3 +281,16 @@ def test_ensemble_blocks_run_one_after_another_give_the_same_numbers(csto_timeli
     assert_same(run_ensemble(csto_timeline, seeds[15:]), again)
     for name, values in arrays(kept).items():
         assert values.tobytes() == copies[name].tobytes(), name  # untouched while held
+
+
+def test_large_trace_buffers_are_reused_only_when_no_view_holds_them(monkeypatch):
+    from alliance_sim.core import trace
+
+    monkeypatch.setattr(trace, "SMALL_PAGES_FROM", 64)  # mapped in small pages
+    first = trace.buffer((5, 40))
+    address = first.__array_interface__["data"][0]
+    view = first[1:][2:]
+    del first
+    assert trace.buffer((5, 40)).__array_interface__["data"][0] != address  # a view of a view holds it
+    del view
+    assert trace.buffer((5, 40)).__array_interface__["data"][0] == address
