@@ -54,6 +54,7 @@ from alliance_sim.runs.pipeline import (
     resolve_engine,
     run_chunk,
 )
+from alliance_sim.runs.predictive import load_predictive, manifest_record
 from alliance_sim.runs.results import RunResult
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
@@ -199,6 +200,7 @@ def run(
     engine: str = "auto",
     workers: int = 1,
     max_memory_gb: float | None = None,
+    fixed: bool = False,
 ) -> RunResult:
     """Run a scenario for a number of replicates: a sweep of one design point, kept in memory.
 
@@ -221,6 +223,9 @@ def run(
         max_memory_gb: Refuse a run whose tables would take more memory than this
             (default: `RUN_MEMORY_LIMIT_GB`, or the `ALLIANCE_SIM_RUN_MEMORY_GB`
             environment variable).
+        fixed: Run the point estimate even when the scenario names a posterior (by
+            default each replicate takes the parameters of one of its particles:
+            `alliance_sim.runs.predictive`). The manifest's `posterior` says which.
 
     Returns:
         The tables and manifest.
@@ -253,6 +258,7 @@ def run(
             "limit with the environment variable ALLIANCE_SIM_RUN_MEMORY_GB",
             field="replicates",
         )
+    predictive = load_predictive(loaded, seed, replicates, fixed=fixed, config=config)
     context = RunContext(
         base=config,
         paths=(),
@@ -263,6 +269,7 @@ def run(
         outcomes=RUN_OUTCOMES,
         timeseries=Timeseries(),
         detail=True,
+        predictive=predictive,
     )
     store = MemoryStore()
     if workers > 1 and replicates > 1:
@@ -286,7 +293,11 @@ def run(
             size,
         )
     elapsed = time.perf_counter() - started
-    return _run_result(store, loaded, config, seed, replicates, engine, workers, elapsed)
+    result = _run_result(store, loaded, config, seed, replicates, engine, workers, elapsed)
+    posterior = manifest_record(predictive, loaded)
+    if posterior is not None:
+        result.manifest["posterior"] = posterior
+    return result
 
 
 def _run_result(
@@ -355,7 +366,9 @@ def _empty(columns: list[str]) -> Any:
 # --- sweep -----------------------------------------------------------------------------
 
 
-def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str) -> SweepStore:
+def _prepare_store(
+    spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str, posterior: dict[str, Any] | None = None
+) -> SweepStore:
     """Open the sweep in `out` (resume), replace it (overwrite) or create it; the caller holds the lock."""
     store = SweepStore(out)
     if out.exists() and not store.exists():
@@ -372,6 +385,12 @@ def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, en
                     f"{out} holds a sweep of another spec (hash {manifest.get('spec_hash')}, "
                     f"this spec {spec.hash}); it cannot be resumed with this spec. "
                     "Use a new --out, or --overwrite to start again",
+                    field="out",
+                )
+            if manifest.get("posterior") != posterior:
+                raise InputError(
+                    f"{out} holds a sweep run with another posterior (or with --fixed where this one is not, "
+                    "or the other way round); it cannot be resumed so. Use a new --out, or --overwrite",
                     field="out",
                 )
             return store
@@ -405,6 +424,8 @@ def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, en
         },
         "state": "created",
     }
+    if posterior is not None:
+        manifest["posterior"] = posterior
     spec_text = spec.file.read_text(encoding="utf-8") if spec.file else yaml.safe_dump(spec.as_dict())
     scenario_text = yaml.safe_dump(spec.base.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
     return SweepStore.create(out, manifest, design.frame, spec_text, scenario_text)
@@ -437,6 +458,7 @@ def sweep(
     progress: bool | Callable[[int], None] = False,
     chunk_seconds: float = 1.0,
     chunk_runs: int | None = None,
+    fixed: bool = False,
 ) -> SweepResult:
     """Run a sweep and return its results.
 
@@ -457,6 +479,9 @@ def sweep(
             runs just finished.
         chunk_seconds: Target duration of a chunk, from the pilot's timing.
         chunk_runs: Fixed chunk size instead (runs per chunk).
+        fixed: Run the point estimate even when the scenario names a posterior (by
+            default each replicate takes one of its particles, the same in every point:
+            `alliance_sim.runs.predictive`).
 
     Returns:
         The results (read back from the folder).
@@ -479,7 +504,9 @@ def sweep(
     else:
         folder = Path(out)
     try:
-        _sweep(spec, folder, chosen, executor, resume, retry_failed, overwrite, progress, chunk_seconds, chunk_runs)
+        _sweep(
+            spec, folder, chosen, executor, resume, retry_failed, overwrite, progress, chunk_seconds, chunk_runs, fixed
+        )
         result = SweepResult.load(folder)
     except BaseException:
         if temporary is not None:
@@ -501,8 +528,10 @@ def _sweep(
     progress: bool | Callable[[int], None],
     chunk_seconds: float,
     chunk_runs: int | None,
+    fixed: bool = False,
 ) -> None:
     timeseries = spec.timeseries
+    predictive = load_predictive(spec.loaded, spec.seed, spec.replicates, fixed=fixed, config=spec.base)
     context = RunContext(
         base=spec.base,
         paths=tuple(spec.paths),
@@ -512,9 +541,11 @@ def _sweep(
         replicates=spec.replicates,
         outcomes=spec.outcomes,
         timeseries=Timeseries(timeseries.stride, timeseries.quantities) if timeseries is not None else None,
+        predictive=predictive,
     )
+    posterior = manifest_record(predictive, spec.loaded)
     with SweepStore(folder).lock():
-        store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen)
+        store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen, posterior)
         store.clean()
         store.verify()
         todo = _todo(store, spec, retry_failed)
