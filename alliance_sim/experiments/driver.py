@@ -258,7 +258,7 @@ def run(
             "limit with the environment variable ALLIANCE_SIM_RUN_MEMORY_GB",
             field="replicates",
         )
-    predictive = load_predictive(loaded, seed, replicates, fixed=fixed, config=config)
+    predictive = load_predictive(loaded, seed, replicates, fixed=fixed)
     context = RunContext(
         base=config,
         paths=(),

@@ -68,10 +68,12 @@ class Predictive:
         """The posterior particle (row of the file) of each replicate."""
         return self.particles[self.draw_of(replicates)]
 
-    def config(self, draw: int, base: ScenarioConfig | None = None) -> ScenarioConfig:
-        """The scenario of one draw (with `base` in place of the applier's scenario when given)."""
-        applier = self.applier if base is None else dataclasses.replace(self.applier, config=base)
-        return applier.apply(self.values[int(draw)])
+    def config(self, draw: int, like: ScenarioConfig | None = None) -> ScenarioConfig:
+        """The scenario of one draw; with `like`, on its time span (a run of fewer months)."""
+        config = self.applier.apply(self.values[int(draw)])
+        if like is not None and like.time != config.time:
+            config = config.model_copy(update={"time": like.time})
+        return config
 
     def groups(self, replicates: Sequence[int] | np.ndarray) -> list[tuple[int, np.ndarray]]:
         """(draw, positions in `replicates`) for each distinct particle, in order of first draw.
@@ -102,8 +104,8 @@ def load_predictive(
         seed: Root seed of the run (it draws the particles).
         replicates: Replicates per point.
         fixed: Run the point estimate: None.
-        config: The scenario the particles change (default: ``loaded.config``), e.g. with a
-            shorter horizon.
+        config: The scenario the particles change (default: ``loaded.config``), e.g. a
+            sweep's base.
 
     Raises:
         InputError: A missing or bad posterior file, or one whose parameters are not the
