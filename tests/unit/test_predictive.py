@@ -144,3 +144,53 @@ def test_armenia_interval_covers_the_threshold_plateau(loaded):
 
     text = format_summary(result)
     assert "95% PI" in text and "calib." in text and "Monte Carlo only" in text
+
+
+def test_explain_knocks_out_with_the_run_s_particles(loaded):
+    from alliance_sim.runs.explain import explain
+
+    config = loaded.config
+    short = loaded  # explain runs the whole horizon
+    explained = explain(short, seed=2, replicates=4, mechanisms=["contagion"], events=False)
+    result = run(short, seed=2, replicates=4)
+    table = result.summary().set_index("member")
+    base = explained.knockouts[explained.knockouts["outcome"] == "disengaged"].set_index("member")["baseline"]
+    for member in config.member_ids:
+        assert base[member] == pytest.approx(table.loc[member, "p_disengaged"], abs=1e-12)
+    fixed = explain(short, seed=2, replicates=4, mechanisms=["contagion"], events=False, fixed=True)
+    point = run(short, seed=2, replicates=4, fixed=True).summary().set_index("member")
+    base = fixed.knockouts[fixed.knockouts["outcome"] == "disengaged"].set_index("member")["baseline"]
+    for member in config.member_ids:
+        assert base[member] == pytest.approx(point.loc[member, "p_disengaged"], abs=1e-12)
+
+
+def test_posterior_figures_are_deterministic_and_in_the_standard_set(loaded, tmp_path):
+    from alliance_sim.reporting import figures as plotting
+    from alliance_sim.reporting.figures.posterior import strongest_pairs
+
+    result = run(loaded, seed=1, replicates=6, steps=6)
+    result.save(tmp_path / "run")
+    kinds = plotting.standard_kinds(result)
+    assert kinds[-2:] == ["posterior", "posterior_pairs"]
+    for kind in ("posterior", "posterior_pairs", "probabilities"):
+        one = plotting.figure_bytes(plotting.plot(result, kind), "png", dpi=40)
+        two = plotting.figure_bytes(plotting.plot(result, kind), "png", dpi=40)
+        assert one == two, kind
+    pairs = strongest_pairs(plotting.posterior_of(result), 3)
+    assert len(pairs) == 3 and abs(pairs[0][2]) >= abs(pairs[-1][2])
+    fixed = run(loaded, seed=1, replicates=6, steps=6, fixed=True)
+    assert "posterior" not in plotting.standard_kinds(fixed)
+
+
+def test_run_command_prints_the_split_and_takes_fixed(tmp_path):
+    from click.testing import CliRunner
+
+    from alliance_sim.cli.main import main as cli
+
+    runner = CliRunner()
+    out = runner.invoke(cli, ["run", str(CSTO), "-n", "20", "--steps", "12", "--seed", "3"])
+    assert out.exit_code == 0, out.output
+    assert "95% PI" in out.output and "calib." in out.output and "drawn from the posterior" in out.output
+    fixed = runner.invoke(cli, ["run", str(CSTO), "-n", "20", "--steps", "12", "--seed", "3", "--fixed"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "95% CI" in fixed.output and "calib." not in fixed.output and "--fixed" in fixed.output
