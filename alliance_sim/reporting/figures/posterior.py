@@ -32,7 +32,10 @@ BINS = 20
 
 
 def posterior_of(result: Any) -> Posterior:
-    """The posterior a run's result names in its manifest (`posterior.file`).
+    """The posterior a run's result names in its manifest.
+
+    It is looked for at `posterior.file` (as the run saw it), then at `posterior.path`
+    next to the scenario file.
 
     Raises:
         InputError: The result drew from no posterior, or the file is missing or changed
@@ -43,9 +46,13 @@ def posterior_of(result: Any) -> Posterior:
     record = (getattr(result, "manifest", None) or {}).get("posterior") or {}
     if not record or record.get("fixed", True):
         raise InputError("these results did not draw from a posterior (run without --fixed)", field="kind")
-    path = Path(record["file"])
-    if not path.is_file():
-        raise InputError(f"the posterior of these results, {path}, is not here", field="kind")
+    manifest = result.manifest
+    candidates = [Path(record["file"])] if record.get("file") else []
+    if manifest.get("scenario_file") and record.get("path"):
+        candidates.append(Path(manifest["scenario_file"]).parent / record["path"])
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        raise InputError(f"the posterior of these results, {record.get('path')}, is not here", field="kind")
     if record.get("sha256") and file_hash(path) != record["sha256"]:
         raise InputError(f"the posterior {path} changed since these results were made", field="kind")
     return read_posterior(path)
