@@ -176,7 +176,7 @@ def particle_groups(context: RunContext, replicates: Sequence[int]) -> list[tupl
     """(draw, positions in `replicates`) per particle; one group (None, all) without a posterior."""
     if context.predictive is None:
         return [(None, np.arange(len(replicates)))]
-    return context.predictive.groups(replicates)
+    return [(draw, rows) for draw, rows in context.predictive.groups(replicates)]
 
 
 def variant_config(context: RunContext, values: Sequence[Any], draw: int | None) -> ScenarioConfig:

@@ -99,7 +99,7 @@ class RunResult:
     @property
     def predictive(self) -> bool:
         """Whether the replicates drew their parameters from a posterior (`alliance_sim.runs.predictive`)."""
-        posterior = self.manifest.get("posterior")
+        posterior = self.manifest.get("posterior") or {}
         return bool(posterior) and not posterior.get("fixed", True)
 
     def draws(self) -> np.ndarray | None:

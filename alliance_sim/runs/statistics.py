@@ -147,17 +147,18 @@ def variance_split(runs: pd.DataFrame, draws: np.ndarray, members: list[str] | N
             mean_size = n / len(keys)
             noise = within / (mean_size - 1.0) if mean_size > 1 else 0.0
             calibration = min(total, max(0.0, between - noise))
-            mc_low, mc_high = wilson(int(y.sum()), n)
+            wilson_low, wilson_high = wilson(int(y.sum()), n)
+            mc_low, mc_high = float(wilson_low), float(wilson_high)
             q_low, q_high = weighted_quantiles(shares, sizes, PREDICTIVE_QUANTILES)
             rows.append(
                 {
                     "member": m,
                     "outcome": outcome,
                     "p": p,
-                    "low": float(min(q_low, mc_low)),
-                    "high": float(max(q_high, mc_high)),
-                    "mc_low": float(mc_low),
-                    "mc_high": float(mc_high),
+                    "low": min(q_low, mc_low),
+                    "high": max(q_high, mc_high),
+                    "mc_low": mc_low,
+                    "mc_high": mc_high,
                     "total": total,
                     "calibration": calibration,
                     "chance": total - calibration,
