@@ -16,7 +16,8 @@ help:
 	@echo "make test-slow  also run the slow cases"
 	@echo "make lint       ruff (lint, format), mypy and the layer contract (lint-imports)"
 	@echo "make format     format the code and apply ruff's safe fixes"
-	@echo "make bench      run the benchmarks in bench/"
+	@echo "make bench      measure every performance target in one run (docs/performance.md);"
+	@echo "                make bench BENCH_ARGS=--quick for a smoke test"
 	@echo "make baseline   refresh the pinned regression baseline (after a deliberate change)"
 	@echo "make posterior  remake the CSTO baseline's posterior (seeds/csto_2022.posterior.yaml)"
 
@@ -77,8 +78,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 baseline: $(STAMP)
 	$(PY) tests/regression/refresh_baseline.py

@@ -169,7 +169,7 @@ def patterns(
         patterns_file = Path(loaded.ledger).parent / "patterns.yaml"
     known = {item.id for item in ev.load_ledger(loaded.ledger).items} if loaded.ledger else None
     reported = pt.load_patterns(patterns_file, known)
-    table = pt.score(loaded.config, reported, seed=seed, replicates=replicates)
+    table, joint = pt.score_jointly(loaded.config, reported, seed=seed, replicates=replicates)
     likelihood = pt.log_likelihood(table, replicates)
     posterior_likelihood, stale = _posterior_column(loaded, reported, patterns_file, table, seed, replicates)
     grid = None
@@ -189,6 +189,8 @@ def patterns(
             "seed": seed,
             "patterns": json.loads(table.to_json(orient="records")),
             "log_likelihood": likelihood,
+            "joint_share": joint,
+            "joint_log_likelihood": pt.joint_log_likelihood(joint, replicates),
         }
         if posterior_likelihood is not None:
             data["posterior_log_likelihood"] = posterior_likelihood
@@ -199,6 +201,10 @@ def patterns(
     click.echo(f"{loaded.config.name}: {replicates} replicates, seed {seed}\n")
     click.echo(table.to_string(index=False, formatters={"share": "{:.3f}".format, "posterior": "{:.3f}".format}))
     click.echo(f"\nlog-likelihood of the reported patterns: {likelihood:.4f}")
+    click.echo(
+        f"runs reproducing every pattern at once: {joint:.3f} "
+        f"(joint log-likelihood {pt.joint_log_likelihood(joint, replicates):.4f})"
+    )
     if posterior_likelihood is not None:
         click.echo(f"posterior predictive log-likelihood (share column posterior): {posterior_likelihood:.4f}")
     if stale:

@@ -58,7 +58,9 @@ def sweep(
     """Run the parameter sweep described by SPEC (a YAML sweep spec).
 
     Results stream to Parquet in --out as chunks finish; after a crash or Ctrl-C,
-    run the same command with --resume. See docs/sweeps.md.
+    run the same command with --resume. --workers N is the most local worker
+    processes the sweep starts: a short pilot times a run, and workers start only
+    when they finish sooner than this process alone. See docs/sweeps.md.
 
     \b
     Examples:
@@ -68,7 +70,7 @@ def sweep(
       alliance-sim sweep SPEC --out results/sweep1 --resume
     """
     from alliance_sim.experiments.driver import sweep as run_sweep
-    from alliance_sim.experiments.executors import make_executor
+    from alliance_sim.experiments.executors import DaskExecutor
     from alliance_sim.experiments.spec import load_sweep_spec
 
     loaded = load_sweep_spec(spec)
@@ -78,12 +80,13 @@ def sweep(
 
     folder = out or Path("results") / safe_name(loaded.name)  # a spec's name never leaves results/
     opt.check_output_folder(folder, overwrite=overwrite, exists_ok=True)
+    executor = None
     if dask:
         # A local Dask cluster takes every core unless --workers says otherwise.
         given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
-        executor = make_executor(workers if given and workers else None, dask)
-    else:
-        executor = make_executor(opt.resolve_workers(workers), None)
+        executor = DaskExecutor(dask, workers=workers if given and workers else None)
+    # Without Dask the driver starts up to --workers local processes, and only when its
+    # pilot says they finish sooner than this process alone.
     started = time.perf_counter()
     try:
         result = run_sweep(
@@ -96,6 +99,7 @@ def sweep(
             overwrite=overwrite,
             progress=not quiet,
             chunk_seconds=chunk_seconds,
+            workers=opt.resolve_workers(workers),
             fixed=fixed,
         )
     except KeyboardInterrupt:
@@ -107,7 +111,8 @@ def sweep(
         )
         sys.exit(130)
     finally:
-        executor.close()
+        if executor is not None:
+            executor.close()
     if quiet:
         return
     manifest = result.manifest

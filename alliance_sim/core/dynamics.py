@@ -68,10 +68,12 @@ def sequential_sum(x: Array) -> Array:
         for value in x.tolist():
             acc += value
         return cast(Array, np.float64(acc))  # a NumPy scalar: behaves as a 0-d array
-    total = np.zeros(x.shape[:-1], dtype=np.float64)
-    for index in range(x.shape[-1]):
-        total = total + x[..., index]
-    return total
+    if x.shape[-1] == 0:
+        return np.zeros(x.shape[:-1], dtype=np.float64)
+    # A running sum adds strictly left to right, as `0.0 + x0 + x1 + ...` does, except that
+    # it starts from x0 itself: the two differ only in the sign of a zero total, which
+    # adding 0.0 at the end settles the same way (-0.0 + 0.0 is 0.0).
+    return np.cumsum(x, axis=-1, dtype=np.float64)[..., -1] + 0.0
 
 
 # --- Threat (Walt 1987) ----------------------------------------------------------------
@@ -336,10 +338,11 @@ def noisy_or(shares: Array, axis: int = -1) -> Array:
         The combined chance, `shares` without `axis`.
     """
     x = np.moveaxis(np.asarray(shares, dtype=np.float64), axis, -1)
-    remaining = np.ones(x.shape[:-1], dtype=np.float64)
-    for index in range(x.shape[-1]):
-        remaining = remaining * (1.0 - x[..., index])
-    return 1.0 - remaining
+    if x.shape[-1] == 0:
+        return np.zeros(x.shape[:-1], dtype=np.float64)
+    # A running product multiplies strictly left to right; it starts from (1 - x0) where the
+    # loop `1.0 * (1 - x0) * ...` starts from 1.0, which changes no bit.
+    return 1.0 - np.cumprod(1.0 - x, axis=-1)[..., -1]
 
 
 def exit_option(
@@ -581,9 +584,10 @@ def sufficient_credibility(
         Cr_ik in [0, 1], shape (..., m, n).
     """
     enough = np.minimum(capability[..., :, None] / need[..., None, :], 1.0)  # (..., j, k)
-    weight = (trust_row * share * active[..., None, :])[..., :, :, None]  # (..., i, j, 1)
-    terms = weight * ((1.0 - ties_to_threat) * enough)[..., None, :, :]  # (..., i, j, k)
-    total = np.zeros(terms.shape[:-2] + terms.shape[-1:], dtype=np.float64)
-    for j in range(terms.shape[-2]):
-        total = total + terms[..., j, :]
+    weight = trust_row * share * active[..., None, :]  # (..., i, j)
+    free = (1.0 - ties_to_threat) * enough  # (..., j, k)
+    # One ally at a time, in order: no (..., i, j, k) array is ever made.
+    total = np.zeros(np.broadcast_shapes((*weight.shape[:-1], 1), (*free.shape[:-2], 1, free.shape[-1])))
+    for j in range(weight.shape[-1]):
+        total = total + weight[..., :, j, None] * free[..., None, j, :]
     return total

@@ -15,15 +15,15 @@ at the end (`EventLog.columns`), in the Mesa model's order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from alliance_sim.core import randomness
 from alliance_sim.core.dynamics import ANSWER_NAMES, STATUS_NAMES
 from alliance_sim.core.events import Event, Request
 from alliance_sim.core.month import run_month
-from alliance_sim.core.randomness import random_block
 from alliance_sim.core.state import State, initial_state
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.world import World, compile_timeline
@@ -34,14 +34,87 @@ if TYPE_CHECKING:
 
 def random_blocks(world: World, seeds: Sequence[int]) -> np.ndarray:
     """Each replicate's random block, stacked: shape (months, R, columns)."""
-    blocks = np.empty((world.steps, len(seeds), world.columns))
-    for r, seed in enumerate(seeds):
-        blocks[:, r, :] = random_block(seed, world.steps, world.columns)
-    return blocks
+    return randomness.random_blocks(seeds, world.steps, world.columns)
 
 
 Timeline = Sequence[tuple[int, World]]
 """The worlds a run passes through, from their first steps (`compile_timeline`)."""
+
+CHUNK = 4096
+"""Most replicates run together: enough to spread the cost of each numpy call, few enough
+that a chunk's state stays small (its random numbers: `randomness.BLOCK_BUDGET`)."""
+
+
+def _timeline(config: ScenarioConfig | World | Timeline) -> Timeline:
+    if isinstance(config, World):
+        return ((0, config),)
+    if isinstance(config, tuple | list):
+        return config
+    return compile_timeline(cast("ScenarioConfig", config))
+
+
+def chunk_size(world: World) -> int:
+    """Replicates run together: at most `CHUNK`, and as many as draw their random numbers at once.
+
+    When even 1,024 replicates' blocks do not fit (many members: a summit reserves one
+    answer draw per member for each member), the chunk draws month by month instead.
+    """
+    per_replicate = world.steps * world.columns * 8
+    if randomness.MonthlyDraws.fits(1024, world.steps, world.columns):
+        return max(1, min(CHUNK, randomness.BLOCK_BUDGET // per_replicate))
+    return 1024
+
+
+def run_chunks(
+    config: ScenarioConfig | World | Timeline, seeds: Sequence[int], terms: bool = False, chunk: int = 0
+) -> Iterator[tuple[int, Trace]]:
+    """Run the replicates chunk by chunk, yielding each chunk's trace as soon as it is done.
+
+    Memory stays that of one chunk whatever the number of replicates (for a caller that
+    writes each chunk out and drops it); the numbers are those of `run_ensemble`, since
+    every replicate is a row of its own.
+
+    Yields:
+        (index of the chunk's first replicate in `seeds`, the chunk's trace).
+    """
+    timeline = _timeline(config)
+    seeds = list(seeds)
+    chunk = chunk or chunk_size(timeline[0][1])
+    for start in range(0, len(seeds), max(1, chunk)):
+        part = seeds[start : start + chunk]
+        trace = Trace.empty(timeline[0][1], (len(part),), terms=terms)
+        _run(timeline, part, trace)
+        yield start, trace
+
+
+def _run(timeline: Timeline, seeds: Sequence[int], trace: Trace, log: EventLog | None = None, offset: int = 0) -> None:
+    """Run one chunk of replicates into `trace` (its arrays may be views of a larger trace).
+
+    `offset` is the chunk's first replicate in the whole batch (where the log files its rows).
+    """
+    world = timeline[0][1]
+    draws = randomness.MonthlyDraws(seeds, world.steps, world.columns)
+    try:
+        state = initial_state(world, (len(seeds),))
+        trace.record(world, state, 0)
+        switch = dict(timeline)
+        for t in range(world.steps):
+            world = switch.get(t, world)
+            month = draws.month(t)
+            if log is None:
+                run_month(world, state, t, month, trace)
+                continue
+            log.begin(world, state, t, offset)
+            noticed = state.notice.copy()
+            before = run_month(world, state, t, month, trace, log)
+            log.statuses(before, noticed)
+    finally:
+        draws.release()
+
+
+def _rows(array: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
+    """Replicates `start:stop` of a traced array (a view), or None."""
+    return None if array is None else array[:, start:stop]
 
 
 def run_ensemble(
@@ -51,6 +124,9 @@ def run_ensemble(
     log: EventLog | None = None,
 ) -> Trace:
     """Run one replicate per seed, all at once.
+
+    Replicates run in chunks (`chunk_size`, `run_chunks`), each with its own random numbers
+    and state, into one trace.
 
     Args:
         config: The scenario, or its compiled timeline (`compile_timeline`: a scenario with
@@ -63,29 +139,25 @@ def run_ensemble(
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
-    timeline: Timeline
-    if isinstance(config, World):
-        timeline = ((0, config),)
-    elif isinstance(config, tuple | list):
-        timeline = config
-    else:
-        timeline = compile_timeline(cast("ScenarioConfig", config))
+    timeline = _timeline(config)
     world = timeline[0][1]
-    batch = (len(seeds),)
-    draws = random_blocks(world, seeds)
-    state = initial_state(world, batch)
-    trace = Trace.empty(world, batch, terms=terms)
-    trace.record(world, state, 0)
-    switch = dict(timeline)
-    for t in range(world.steps):
-        world = switch.get(t, world)
-        if log is None:
-            run_month(world, state, t, draws[t], trace)
-            continue
-        log.begin(world, state, t)
-        noticed = state.notice.copy()
-        before = run_month(world, state, t, draws[t], trace, log)
-        log.statuses(before, noticed)
+    seeds = list(seeds)
+    trace = Trace.empty(world, (len(seeds),), terms=terms)
+    answers = np.full((len(seeds), world.n_requests), -1, dtype=np.int8)
+    chunk = chunk_size(world)
+    for start in range(0, len(seeds), chunk):
+        stop = min(start + chunk, len(seeds))
+        part = Trace(
+            members={name: array[:, start:stop] for name, array in trace.members.items()},
+            war_load=trace.war_load[:, start:stop],
+            trust=_rows(trace.trust, start, stop),
+            demand=_rows(trace.demand, start, stop),
+            terms=_rows(trace.terms, start, stop),
+        )
+        _run(timeline, seeds[start:stop], part, log, start)
+        assert part.answers is not None
+        answers[start:stop] = part.answers
+    trace.answers = answers
     return trace
 
 
@@ -104,14 +176,17 @@ class EventLog:
         self._world: World | None = None
         self._state: State | None = None
         self._step = 0
+        self._offset = 0
 
-    def begin(self, world: World, state: State, step: int) -> None:
-        """Month `step` (0-based) starts, on this world and state."""
-        self._world, self._state, self._step = world, state, step
+    def begin(self, world: World, state: State, step: int, offset: int = 0) -> None:
+        """Month `step` (0-based) starts, on this world and state (replicates from `offset` on)."""
+        self._world, self._state, self._step, self._offset = world, state, step, offset
 
     def _entry(self, **fields: Any) -> None:
         world = self._world
         assert world is not None
+        if self._offset:
+            fields["where"] = fields["where"] + self._offset
         self._entries.append(
             {"seq": len(self._entries), "step": self._step + 1, "month": world.month(self._step), **fields}
         )

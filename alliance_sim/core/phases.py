@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliance_sim.core import dynamics as dyn
+from alliance_sim.core import kernels
 from alliance_sim.core.events import Event, Request, happens
 from alliance_sim.core.types import ANSWER_LEVEL
 
@@ -25,23 +26,22 @@ if TYPE_CHECKING:
 def relax(world: World, state: State) -> None:
     """Phase 1: beliefs forget toward their prior; shocks fade; the war load and its demand recede."""
     params = world.config.model
-    state.alpha, state.beta = dyn.forget(
-        state.alpha, state.beta, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
-    )
-    state.alpha_int, state.beta_int = dyn.forget(
-        state.alpha_int, state.beta_int, world.trust_alpha0, world.trust_beta0, params.trust.forgetting
-    )
-    state.intent = dyn.relax_toward(state.intent, world.hostility, params.threat.intent_decay)
+    forgetting = params.trust.forgetting
+    kernels.relax(state, "alpha", world.trust_alpha0, forgetting)
+    kernels.relax(state, "beta", world.trust_beta0, forgetting)
+    kernels.relax(state, "alpha_int", world.trust_alpha0, forgetting)
+    kernels.relax(state, "beta_int", world.trust_beta0, forgetting)
+    kernels.relax(state, "intent", world.hostility, params.threat.intent_decay)
     shocks = params.shocks
-    state.protest = dyn.relax_toward(state.protest, 0.0, shocks.protest_decay)
-    state.offers = dyn.relax_toward(state.offers, 0.0, shocks.offer_decay)
-    state.grievance = dyn.relax_toward(state.grievance, 0.0, shocks.grievance_decay)
-    state.crisis = dyn.relax_toward(state.crisis, 0.0, shocks.regime_decay)
-    state.war_load = dyn.relax_toward(state.war_load, 0.0, shocks.war_recovery)
-    state.demand = dyn.relax_toward(state.demand, 0.0, shocks.demand_decay)
+    kernels.relax(state, "protest", 0.0, shocks.protest_decay)
+    kernels.relax(state, "offers", 0.0, shocks.offer_decay)
+    kernels.relax(state, "grievance", 0.0, shocks.grievance_decay)
+    kernels.relax(state, "crisis", 0.0, shocks.regime_decay)
+    kernels.relax(state, "war_load", 0.0, shocks.war_recovery)
+    kernels.relax(state, "demand", 0.0, shocks.demand_decay)
     hegemon = params.hegemon
-    state.reward = dyn.relax_toward(state.reward, 0.0, hegemon.reward_decay)
-    state.signal = dyn.relax_toward(state.signal, 0.0, hegemon.signal_decay)
+    kernels.relax(state, "reward", 0.0, hegemon.reward_decay)
+    kernels.relax(state, "signal", 0.0, hegemon.signal_decay)
 
 
 def capability(world: World, state: State) -> np.ndarray:
@@ -92,18 +92,18 @@ def weigh_membership(world: World, state: State) -> np.ndarray:
     Returns:
         Net value of leaving, V_leave - V_stay, shape (..., m).
     """
+    net = kernels.weigh(world, state)
+    if net is not None:
+        return net
     params = world.config.model
     w = params.value
-    m = world.m
     threats = dyn.threat(world.ratio, world.proximity, world.offense, state.intent)
     active = (state.status == dyn.MEMBER).astype(float)
     able = capability(world, state)
     need = params.threat.sufficiency * world.power
-    cred = dyn.sufficient_credibility(dyn.trust(state.alpha, state.beta), world.share, active, able, world.ties, need)
-    # Help with internal unrest needs a force of the member's own size; ties do not discount it.
-    enough = np.minimum(able[..., None, :] / need[:m, None], 1.0)
-    regime_trust = dyn.trust(state.alpha_int, state.beta_int)
-    internal = dyn.sequential_sum(regime_trust * world.share * active[..., None, :] * enough)
+    cred, internal = kernels.credibility(
+        state.alpha, state.beta, state.alpha_int, state.beta_int, world.share, active, able, world.ties, need
+    )
     departed = dyn.departed_share(state.status[..., None, :], world.others)
     option = dyn.exit_option(
         world.outside_option,
@@ -310,17 +310,22 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
         answer = np.full(np.shape(asked), ANSWER_LEVEL[request.forced], dtype=np.int8)
     else:
         answer = dyn.alliance_answer(levels, world.hegemon, world.config.alliance.decision_rule.value)
-    credit = dyn.attributed_credit(levels, answer, trust.vote_visibility, trust.token_credit)
-    voters = (levels >= 0).astype(float)
-    observers = (state.status != dyn.WITHDRAWN).astype(float)
-    weights = dyn.observation_weights(r, voters, observers, trust.spillover)
-    weights = weights * (trust.learning * np.asarray(asked, dtype=float))[..., None, None]
-    # The lesson is about the kind of help asked; the other kind learns a share of it.
-    to_defence = np.where(unrest, trust.cross_domain, 1.0)[..., None, None]
-    to_regime = np.where(unrest, 1.0, trust.cross_domain)[..., None, None]
-    state.alpha, state.beta = dyn.learn_from_answer(state.alpha, state.beta, credit, weights * to_defence)
-    state.alpha_int, state.beta_int = dyn.learn_from_answer(
-        state.alpha_int, state.beta_int, credit, weights * to_regime
+    state.alpha, state.beta, state.alpha_int, state.beta_int = kernels.learn(
+        state.alpha,
+        state.beta,
+        state.alpha_int,
+        state.beta_int,
+        levels,
+        answer,
+        asked,
+        unrest,
+        state.status,
+        r,
+        trust.spillover,
+        trust.learning,
+        trust.vote_visibility,
+        trust.token_credit,
+        trust.cross_domain,
     )
     grievance = state.grievance[..., r, :]
     shortfall = dyn.refusal_weights(levels, answer, trust.vote_visibility, expectation)
@@ -343,6 +348,10 @@ RecordFn = Callable[[Event, np.ndarray, Request | None, np.ndarray | None, np.nd
 """Receives (event, fired, request, levels, answer) for the event log."""
 
 
+SUBSET_SHARE = 0.25
+"""An event that happens in fewer than this share of the replicates is played on those alone."""
+
+
 def play_events(world: World, state: State, step: int, draws: np.ndarray, record: RecordFn | None = None) -> None:
     """Phases 2 and 3: this month's events fire, then each request is answered in turn.
 
@@ -350,6 +359,10 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
     where its draw falls below its monthly rate. Each request is answered as soon as
     the event that raised it has happened. What an event does, which requests it
     raises and who really asks are its kind's (`alliance_sim.core.events`).
+
+    In a batch, an event that happens in few replicates (a hazard mostly) is played on
+    those replicates alone (`State.take`, `State.put`): every phase works row by row, so
+    the numbers are the same, and the months where nothing happens cost nothing.
 
     Args:
         world: The compiled scenario.
@@ -367,25 +380,77 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
         else:
             rate = event.behaviour.rate(world, state, event)
             fired = np.asarray(draws[..., world.hazard_column(h)] < rate)
-        kind = event.behaviour
         first_slot = slot
-        slot += kind.slots(event, world.m)
+        slot += event.behaviour.slots(event, world.m)
         if fired.ndim == 0 and not fired:
             continue  # one run, and the hazard did not fire: it would change nothing
-        kind.apply(world, state, event, fired)
+        if fired.ndim == 1 and np.count_nonzero(fired) < SUBSET_SHARE * fired.shape[0]:
+            rows = np.flatnonzero(fired)
+            if rows.size == 0 and record is None:
+                continue  # it happened nowhere: it would change nothing
+            part = state.take(rows)
+            logged = _widened(record, fired, rows, state, part)
+            _play_event(world, part, event, fired[rows], draws[rows], first_slot, logged)
+            state.put(rows, part)
+        else:
+            _play_event(world, state, event, fired, draws, first_slot, record)
+
+
+def _widened(
+    record: RecordFn | None, fired: np.ndarray, rows: np.ndarray, state: State, part: State
+) -> RecordFn | None:
+    """The event-log callback for an event played on `rows` only: it sees the whole batch.
+
+    The part is written back into the whole state before each call, so that the log reads
+    the state as it is at that point of the event, as it would without the part.
+    """
+    if record is None:
+        return None
+
+    def widened(
+        event: Event, where: np.ndarray, request: Request | None, levels: np.ndarray | None, answer: np.ndarray | None
+    ) -> None:
+        full_where = np.zeros(fired.shape, dtype=bool)
+        full_where[rows] = where
+        full_levels = full_answer = None
+        if levels is not None:
+            full_levels = np.full((*fired.shape, levels.shape[-1]), dyn.ABSTAIN, dtype=levels.dtype)
+            full_levels[rows] = levels
+        if answer is not None and request is not None:
+            unasked = dyn.REFUSED if request.forced is None else ANSWER_LEVEL[request.forced]
+            full_answer = np.full(fired.shape, unasked, dtype=answer.dtype)
+            full_answer[rows] = answer
+        state.put(rows, part)
+        record(event, full_where, request, full_levels, full_answer)
+
+    return widened
+
+
+def _play_event(
+    world: World,
+    state: State,
+    event: Event,
+    fired: np.ndarray,
+    draws: np.ndarray,
+    first_slot: int,
+    record: RecordFn | None,
+) -> None:
+    """One event's effect where it fired, then the answer to each request it raises."""
+    kind = event.behaviour
+    kind.apply(world, state, event, fired)
+    if record is not None:
+        record(event, fired, None, None, None)
+    for request in kind.requests(world, event, first_slot):
+        asked = np.asarray(kind.asks(world, state, request, fired))
+        if asked.ndim == 0 and not asked:
+            continue  # nobody asked in this run: answering would change nothing
+        eligible = eligible_allies(world, state, request) & asked[..., None]
+        levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
+        levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
+        if request.forced is not None:
+            # A replayed answer is what the alliance delivered; the allies' own parts in it
+            # are not on record, so each ally that took part is credited with it.
+            levels = np.where(levels >= 0, np.int8(ANSWER_LEVEL[request.forced]), levels).astype(np.int8)
+        result = resolve_request(world, state, request, levels, asked)
         if record is not None:
-            record(event, fired, None, None, None)
-        for request in kind.requests(world, event, first_slot):
-            asked = np.asarray(kind.asks(world, state, request, fired))
-            if asked.ndim == 0 and not asked:
-                continue  # nobody asked in this run: answering would change nothing
-            eligible = eligible_allies(world, state, request) & asked[..., None]
-            levels = ally_answers(world, state, request, draws[..., world.answer_columns(request.slot)])
-            levels = np.where(eligible, levels, dyn.ABSTAIN).astype(np.int8)
-            if request.forced is not None:
-                # A replayed answer is what the alliance delivered; the allies' own parts in it
-                # are not on record, so each ally that took part is credited with it.
-                levels = np.where(levels >= 0, np.int8(ANSWER_LEVEL[request.forced]), levels).astype(np.int8)
-            result = resolve_request(world, state, request, levels, asked)
-            if record is not None:
-                record(event, asked, request, levels, result)
+            record(event, asked, request, levels, result)

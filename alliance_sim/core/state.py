@@ -6,10 +6,11 @@ engine); the member axis comes after it. Agents are views into one row of these 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from alliance_sim.core import kernels
 from alliance_sim.core.phases import VALUE_TERMS, weigh_membership
 from alliance_sim.core.world import World
 
@@ -75,6 +76,58 @@ class State:
     credibility: np.ndarray
     max_threat: np.ndarray
     terms: np.ndarray
+
+    def take(self, rows: np.ndarray) -> State:
+        """The replicates `rows` of a batched state, as a state of their own.
+
+        Each array is copied when it is first read or written (`PartState`), so an event
+        that touches two arrays copies two.
+        """
+        return PartState(self, rows)
+
+    def put(self, rows: np.ndarray, part: State) -> None:
+        """Write back a state taken with `take(rows)` into those replicates (the arrays it touched)."""
+        names = part.touched if isinstance(part, PartState) else FIELDS
+        for name in names:
+            getattr(self, name)[rows] = getattr(part, name)
+
+
+FIELDS = tuple(f.name for f in fields(State))
+"""The names of the state's arrays."""
+
+_FIELD_SET = frozenset(FIELDS)
+
+
+class PartState(State):
+    """Some replicates of a batched state, each array copied from it on first use.
+
+    Attributes:
+        touched: The arrays read or written so far (the ones `State.put` writes back).
+    """
+
+    touched: list[str]
+    _whole: State
+    _rows: np.ndarray
+
+    def __init__(self, whole: State, rows: np.ndarray) -> None:
+        object.__setattr__(self, "_whole", whole)
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "touched", [])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """Copy array `name` of the chosen replicates on first use."""
+        if name not in _FIELD_SET:
+            raise AttributeError(name)
+        value: np.ndarray = np.take(getattr(self._whole, name), self._rows, axis=0)
+        object.__setattr__(self, name, value)
+        self.touched.append(name)
+        return value
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Replace an array (it is then written back)."""
+        if name in _FIELD_SET and name not in self.__dict__:
+            self.touched.append(name)
+        object.__setattr__(self, name, value)
 
 
 def initial_state(world: World, batch: tuple[int, ...] = ()) -> State:
@@ -146,7 +199,8 @@ def start_warnings(world: World) -> list[str]:
         f"({world.month(world.steps - 1)}, {world.steps} months): it does not happen"
         for event in world.after_end
     ]
-    state = initial_state(world)
+    with kernels.using("numpy"):  # checking a scenario never loads numba (the same numbers)
+        state = initial_state(world)
     threshold = world.config.model.status.disengage
     return messages + [
         f"actors.{member}: starts with pressure {state.pressure[i]:.2f} above the disengage threshold "

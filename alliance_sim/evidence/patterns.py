@@ -4,7 +4,8 @@
 away from CSTO meetings by November 2023 but not gone; everyone still in the bloc in
 November 2022; ...), each tied to an evidence item. `score` runs a scenario's replicates
 on the ensemble engine and gives, for each pattern and member, the share of runs that
-reproduce it; `fit_thresholds` scores a grid of the two status thresholds (disengage,
+reproduce it (`score_jointly` also the share that reproduce all of them at once);
+`fit_thresholds` scores a grid of the two status thresholds (disengage,
 withdraw), the behavioural constants that no article quantifies, by the log-likelihood of
 the reported patterns (pattern-oriented modelling; Grimm et al. 2005, Science 310: 987-991).
 """
@@ -92,9 +93,28 @@ def score(config: ScenarioConfig, patterns: list[Pattern], *, seed: int = 0, rep
     Raises:
         InputError: A pattern names a month outside the run or an unknown member.
     """
+    return score_jointly(config, patterns, seed=seed, replicates=replicates)[0]
+
+
+def score_jointly(
+    config: ScenarioConfig, patterns: list[Pattern], *, seed: int = 0, replicates: int = 200
+) -> tuple[pd.DataFrame, float]:
+    """`score`, and the share of replicates that reproduce every pattern at once.
+
+    The sum of log shares (`log_likelihood`) treats the patterns as independent; they are
+    not (a member away in October 2022 is likelier to be away in November). The joint
+    share counts the runs in which the whole reported history holds.
+
+    Returns:
+        The `score` table and the joint share.
+
+    Raises:
+        InputError: A pattern names a month outside the run or an unknown member.
+    """
     trace = run_ensemble(config, replicate_seeds(seed, replicates))
     members = config.member_ids
     rows = []
+    every = np.ones(replicates, dtype=bool)
     for pattern in patterns:
         step = month_index(config.time.start, pattern.month) + 1
         if not 1 <= step <= config.time.horizon_months:
@@ -103,17 +123,24 @@ def score(config: ScenarioConfig, patterns: list[Pattern], *, seed: int = 0, rep
             if member not in members:
                 raise InputError(f"pattern {pattern.id}: unknown member {member!r}", field="members")
             status = trace.members["status"][step, :, members.index(member)]
+            holds = holds_status(status, pattern.status)
+            every &= holds
             rows.append(
                 {
                     "pattern": pattern.id,
                     "member": member,
                     "month": pattern.month,
                     "status": pattern.status,
-                    "share": float(np.mean(holds_status(status, pattern.status))),
+                    "share": float(np.mean(holds)),
                     "evidence": pattern.evidence,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), float(np.mean(every))
+
+
+def joint_log_likelihood(joint_share: float, replicates: int) -> float:
+    """Log of the share of runs reproducing every pattern (floored at 1 / (2 * replicates))."""
+    return float(np.log(max(joint_share, 1.0 / (2.0 * replicates))))
 
 
 def log_likelihood(table: pd.DataFrame, replicates: int) -> float:

@@ -12,10 +12,11 @@ into chunks of about `chunk_seconds` each. Results are the same bit for bit what
 engine, executor, worker count, chunking, order or resume (see
 `alliance_sim.runs.pipeline`).
 
-Worker processes (`workers > 1`, the default executor of a sweep) start by importing the
-calling script's main module, as Python's `multiprocessing` does: a script that calls
-`run(..., workers=2)` or `sweep(...)` must do it under ``if __name__ == "__main__":``.
-Without it the call fails at once with a message that says so.
+Local worker processes (started when the pilot says they pay, see `choose_workers`)
+start by importing the calling script's main module, as Python's `multiprocessing` does:
+a script that calls `run(..., workers=2)` or `sweep(...)` must do it under
+``if __name__ == "__main__":``. Without it the call fails at once with a message that
+says so.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ import yaml
 
 from alliance_sim.core.trace import TRACED
 from alliance_sim.errors import InputError
-from alliance_sim.experiments.executors import Executor, ProcessExecutor, SerialExecutor, make_executor
+from alliance_sim.experiments.executors import (
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    cpu_count,
+    start_worker_server,
+)
 from alliance_sim.experiments.results import SweepResult
 from alliance_sim.experiments.spec import SweepSpec, load_sweep_spec
 from alliance_sim.experiments.storage import SweepStore
@@ -69,6 +76,59 @@ MAIN_GUARD = (
     "(or use workers=1 / executor=SerialExecutor())"
 )
 """The message when worker processes cannot start from an unguarded script."""
+
+WORKER_START_SECONDS = 1.0
+"""What starting local worker processes costs a sweep, in seconds: the fork server's import
+of the simulation (measured at about 1 s on a 2-core machine); forking a worker from it
+then takes milliseconds."""
+
+GAIN = 1.15
+"""Local workers are started only when the pilot's timing says they finish the rest at
+least this many times sooner than the driver alone would."""
+
+
+CHUNK_BYTES = 256e6
+"""Most memory a chunk's tables may take (a worker holds one chunk at a time; the driver a
+few): caps the chunk size, so the memory of a sweep stays flat however fast its runs are."""
+
+
+def chunk_bytes_per_run(context: RunContext) -> float:
+    """Bytes one run adds to a chunk's tables, estimated generously (pandas, then Arrow)."""
+    config = context.base
+    m = len(config.member_ids)
+    steps = config.time.horizon_months + 1
+    per = m * 200 + 400  # the per-member and the alliance outcomes, the run's status row
+    if context.detail:
+        per += steps * (m * (8 * len(TRACED) + 64) + 120)
+        if config.outputs.trust_matrix:
+            per += steps * m * (m - 1) * 40
+    if context.timeseries is not None:
+        kept = steps // max(1, context.timeseries.stride) + 1
+        per += kept * m * (64 + 8 * len(context.timeseries.quantities))
+    return 3.0 * per
+
+
+def choose_workers(seconds: float, most: int) -> int:
+    """How many local workers to start for `seconds` of work (as the driver alone would do it).
+
+    With n workers the rest takes about ``WORKER_START_SECONDS + seconds / n``; the
+    smallest n within 5% of the best is taken, and 1 (run here, start nothing) unless
+    workers gain at least `GAIN`.
+
+    Args:
+        seconds: The rest of the work, timed by the pilot.
+        most: The most workers allowed.
+
+    Returns:
+        The number of workers (1: run in this process).
+    """
+    if most <= 1:
+        return 1
+    times = {n: WORKER_START_SECONDS + seconds / n for n in range(2, most + 1)}
+    best = min(times.values())
+    n = min(k for k, t in times.items() if t <= best * 1.05)
+    return n if seconds >= GAIN * times[n] else 1
+
 
 RUN_MEMORY_LIMIT_GB = 4.0
 """Default limit of the memory a run may hold (its tables); `ALLIANCE_SIM_RUN_MEMORY_GB` raises it."""
@@ -116,25 +176,32 @@ def execute(
     bar: _Bar,
     chunk_seconds: float,
     chunk_runs: int | None,
+    most: int | None = None,
 ) -> None:
     """Run `todo` in chunks, writing each finished chunk to `store`.
 
     Without `chunk_runs`, a pilot chunk runs here first to time a run, and the rest is
-    cut into chunks of about `chunk_seconds`. The executor is `used[0]`; when `used` is
-    empty, one is created (serial when the rest is short, else local processes) and
-    appended, for the caller to close.
+    cut into chunks of about `chunk_seconds` (shrinking toward the end, so workers finish
+    together). The executor is `used[0]`; when `used` is empty, one is created and
+    appended, for the caller to close: local processes, as many as `choose_workers` finds
+    worth starting for the rest of the work (at most `most`, default every core), or this
+    process when the rest is too short for workers to pay for their start.
 
     Raises:
         InputError: Worker processes could not start (see `MAIN_GUARD`).
     """
     if todo.size == 0:
         return
+    most = cpu_count() if most is None else max(1, most)
     replicates = context.replicates
     chunk = store.next_chunk()
     if chunk_runs is None:
         pilot_size = min(PILOT_RUNS[context.engine], todo.size)
-        if used and todo.size > pilot_size:
-            used[0].warm(context)  # workers start while the pilot runs here
+        if todo.size > pilot_size:
+            if used:
+                used[0].warm(context)  # workers start while the pilot runs here
+            elif most > 1 and todo.size >= 8 * pilot_size:
+                start_worker_server()  # likely needed: it imports the simulation beside the pilot
         pilot = next(plan_chunks(todo[:pilot_size], replicates, values, pilot_size))
         started = time.perf_counter()
         store.write_chunk(chunk, run_chunk(context, pilot))
@@ -145,13 +212,19 @@ def execute(
         if todo.size == 0:
             return
         if not used:
-            small = per_run * todo.size <= chunk_seconds
-            used.append(SerialExecutor() if small else make_executor())
+            n = choose_workers(per_run * todo.size, min(most, int(todo.size)))
+            used.append(SerialExecutor() if n == 1 else ProcessExecutor(n))
         size = max(1, int(chunk_seconds / per_run))
-        tasks = plan_chunks(todo, replicates, values, size, used[0].workers)
+        if context.engine == "ensemble":
+            # The ensemble engine runs a point's replicates at once, cheaper per run in
+            # larger blocks: chunks of a full block unless that leaves a worker idle.
+            size = max(size, min(context.block, -(-int(todo.size) // (2 * used[0].workers))))
+        size = max(1, min(size, int(CHUNK_BYTES / chunk_bytes_per_run(context))))
+        workers = used[0].workers
+        tasks = plan_chunks(todo, replicates, values, size, workers if workers > 1 else None)
     else:
         if not used:
-            used.append(make_executor())
+            used.append(SerialExecutor() if most <= 1 else ProcessExecutor(most))
         tasks = plan_chunks(todo, replicates, values, max(1, chunk_runs))
     try:
         for tables in used[0].map_unordered(run_chunk, context, tasks):
@@ -272,28 +345,31 @@ def run(
         predictive=predictive,
     )
     store = MemoryStore()
-    if workers > 1 and replicates > 1:
-        executor: Executor = ProcessExecutor(min(workers, replicates))
-        size = max(1, -(-replicates // (4 * workers)))
-    else:
-        executor = SerialExecutor()
+    used: list[Executor] = []
+    size: int | None = None  # with workers: from the pilot, which also decides whether they pay
+    if workers == 1 or replicates == 1:
+        used.append(SerialExecutor())
         # Mesa: about ten chunks (progress stays live; tables are built per chunk, not per replicate)
         size = min(50, max(1, replicates // 10)) if engine == "mesa" else BLOCK
-    size = min(size, BLOCK)
     started = time.perf_counter()
-    with executor:
+    try:
         execute(
             store,
             context,
             lambda point: (),
             np.arange(replicates, dtype=np.int64),
-            [executor],
+            used,
             _Bar(replicates, progress or False, config.name),
             1.0,
             size,
+            most=workers,
         )
+    finally:
+        for executor in used:
+            executor.close()
     elapsed = time.perf_counter() - started
     result = _run_result(store, loaded, config, seed, replicates, engine, workers, elapsed)
+    result.manifest["executor"] = used[0].describe() if used else "serial (1 worker)"
     posterior = manifest_record(predictive, loaded)
     if posterior is not None:
         result.manifest["posterior"] = posterior
@@ -458,15 +534,16 @@ def sweep(
     progress: bool | Callable[[int], None] = False,
     chunk_seconds: float = 1.0,
     chunk_runs: int | None = None,
+    workers: int | None = None,
     fixed: bool = False,
 ) -> SweepResult:
     """Run a sweep and return its results.
 
     Args:
         spec: A `SweepSpec`, or the path of a spec file.
-        executor: Where chunks run (default: local processes on every core, started only
-            if the sweep needs more than one chunk). From a script, call `sweep` under
-            ``if __name__ == "__main__":``.
+        executor: Where chunks run (default: this process, or local worker processes
+            when the pilot's timing says they pay for their start; see `choose_workers`).
+            From a script, call `sweep` under ``if __name__ == "__main__":``.
         out: The sweep folder (default: a new temporary folder, deleted when the result
             is no longer used or the interpreter exits).
         engine: `auto`, `mesa` or `ensemble`, over the spec's choice.
@@ -479,6 +556,8 @@ def sweep(
             runs just finished.
         chunk_seconds: Target duration of a chunk, from the pilot's timing.
         chunk_runs: Fixed chunk size instead (runs per chunk).
+        workers: The most local worker processes the default executor may start
+            (default: every core); ignored when `executor` is given.
         fixed: Run the point estimate even when the scenario names a posterior (by
             default each replicate takes one of its particles, the same in every point:
             `alliance_sim.runs.predictive`).
@@ -505,7 +584,18 @@ def sweep(
         folder = Path(out)
     try:
         _sweep(
-            spec, folder, chosen, executor, resume, retry_failed, overwrite, progress, chunk_seconds, chunk_runs, fixed
+            spec,
+            folder,
+            chosen,
+            executor,
+            resume,
+            retry_failed,
+            overwrite,
+            progress,
+            chunk_seconds,
+            chunk_runs,
+            workers,
+            fixed,
         )
         result = SweepResult.load(folder)
     except BaseException:
@@ -528,6 +618,7 @@ def _sweep(
     progress: bool | Callable[[int], None],
     chunk_seconds: float,
     chunk_runs: int | None,
+    workers: int | None,
     fixed: bool = False,
 ) -> None:
     timeseries = spec.timeseries
@@ -554,7 +645,7 @@ def _sweep(
         bar = _Bar(len(todo), progress, spec.name)
         used: list[Executor] = [executor] if executor is not None else []
         try:
-            execute(store, context, spec.design.values, todo, used, bar, chunk_seconds, chunk_runs)
+            execute(store, context, spec.design.values, todo, used, bar, chunk_seconds, chunk_runs, workers)
         except BaseException:
             store.update_manifest(state="interrupted", **_counts(store, spec))
             raise

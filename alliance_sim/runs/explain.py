@@ -40,12 +40,14 @@ from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import LoadedScenario, with_overrides
 
-OUTCOMES = ("disengaged", "withdrawn", "away_at_end")
+OUTCOMES = ("disengaged", "withdrawn", "away_at_end", "away_share")
 """The outcomes the knock-out table reports, each a probability per member: `disengaged`
 (disengaged or withdrawn at some month of the run), `withdrawn` (withdrawn at some month),
-and `away_at_end` (disengaged or withdrawn in the last month). The first two saturate for a
-member that almost always steps away at some point; the third still moves with how long it
-stays away."""
+`away_at_end` (disengaged or withdrawn in the last month) and `away_share` (disengaged or
+withdrawn in a month of the run drawn at random: the share of its months a member spends
+away). The first two saturate for a member that almost always steps away at some point;
+the last two still move with how long it stays away, `away_share` with less noise, since
+it counts every month rather than one."""
 
 Z95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
@@ -92,12 +94,14 @@ def outcome_indicators(status: np.ndarray) -> dict[str, np.ndarray]:
         status: Traced statuses, shape (months + 1, R, m).
 
     Returns:
-        Boolean arrays of shape (R, m) by outcome.
+        Arrays of shape (R, m) by outcome: booleans, and for `away_share` the share of
+        the run's months (the start excluded) spent away.
     """
     return {
         "disengaged": np.any(status != dyn.MEMBER, axis=0),
         "withdrawn": np.any(status == dyn.WITHDRAWN, axis=0),
         "away_at_end": status[-1] != dyn.MEMBER,
+        "away_share": np.mean(status[1:] != dyn.MEMBER, axis=0),
     }
 
 

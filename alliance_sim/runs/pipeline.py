@@ -487,7 +487,7 @@ def ledger_record(loaded: LoadedScenario) -> dict[str, Any] | None:
 
 def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> dict[str, Any]:
     """What every manifest records about the scenario and the software (run and sweep alike)."""
-    import mesa
+    from importlib.metadata import version
 
     from alliance_sim.runs.results import git_commit
     from alliance_sim.version import __version__
@@ -504,7 +504,7 @@ def provenance(loaded: LoadedScenario, config: ScenarioConfig, engine: str) -> d
         "engine": engine,
         "git_commit": git_commit(Path(loaded.path).parent if loaded.path else None),
         "python": platform.python_version(),
-        "mesa": mesa.__version__,
+        "mesa": version("mesa"),  # without importing Mesa (a second of start-up)
         "numpy": np.__version__,
         "ledger": ledger_record(loaded),
         "calibration": {

@@ -106,7 +106,7 @@ def test_west_power_is_the_sum_of_four_cinc_values(values: dict[str, ev.Calibrat
 def test_every_event_of_the_scenario_has_support(ledger: ev.Ledger, scenario: dict[str, Any]) -> None:
     support = ev.event_support(ledger)
     event_ids = [e["id"] for e in scenario["events"]]
-    assert len(event_ids) == 13
+    assert len(event_ids) == 15
     assert [e for e in event_ids if f"events.{e}" not in support] == []
     assert all(len(ids) >= 1 for ids in support.values())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from filelock import FileLock
 
 from alliance_sim import run
 from alliance_sim.errors import InputError
+from alliance_sim.evidence import load_scenario
 from alliance_sim.experiments.driver import plan_chunks, sweep
 from alliance_sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from alliance_sim.experiments.results import SweepResult
@@ -112,19 +114,62 @@ def test_process_executor_gives_identical_results(reference, tmp_path):
     assert_same(reference, other)
 
 
-def test_dask_executor_gives_identical_results(reference, tmp_path):
-    pytest.importorskip("distributed")
-    with DaskExecutor("local", workers=2, processes=False) as executor:
-        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
-    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
+def _malloc_trim_threshold() -> str | None:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_choose_workers_starts_workers_only_when_they_pay():
+    from alliance_sim.experiments.driver import WORKER_START_SECONDS, choose_workers
+
+    assert choose_workers(0.5, 2) == 1  # a small sweep: starting workers would cost more than they save
+    assert choose_workers(2 * WORKER_START_SECONDS, 2) == 1
+    assert choose_workers(100 * WORKER_START_SECONDS, 2) == 2
+    assert choose_workers(100 * WORKER_START_SECONDS, 1) == 1
+    assert choose_workers(1000 * WORKER_START_SECONDS, 8) == 8
+
+
+def test_a_small_sweep_with_two_workers_runs_here(reference, tmp_path):
+    other = sweep(write_spec(tmp_path), out=tmp_path / "out", workers=2)
+    assert other.manifest["executor"] == "serial (1 worker)"
     assert_same(reference, other)
 
 
-def test_a_local_dask_cluster_of_processes_says_processes():
+def test_workers_chosen_from_the_pilot_give_identical_results(reference, tmp_path, monkeypatch):
+    from alliance_sim.experiments import driver
+
+    monkeypatch.setattr(driver, "WORKER_START_SECONDS", 0.0)  # workers always pay
+    monkeypatch.setitem(driver.PILOT_RUNS, "ensemble", 5)
+    other = sweep(write_spec(tmp_path), out=tmp_path / "out", workers=2, chunk_seconds=1e-6)
+    assert other.manifest["executor"] == "processes (2 workers)"
+    assert_same(reference, other)
+
+
+def test_a_small_run_with_two_workers_runs_here():
+    config = load_scenario(PACT)
+    one = run(config, seed=4, replicates=8, engine="ensemble")
+    two = run(config, seed=4, replicates=8, engine="ensemble", workers=2)
+    assert two.manifest["executor"] == "serial (1 worker)"
+    pd.testing.assert_frame_equal(one.members, two.members, check_exact=True)
+
+
+def test_dask_local_cluster_of_processes_gives_identical_results(reference, tmp_path):
     pytest.importorskip("distributed")
-    executor = DaskExecutor.__new__(DaskExecutor)
-    executor.workers, executor.processes, executor.address, executor._cluster = 2, True, "local", object()
-    assert executor.describe() == "dask local cluster (2 worker processes)"
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    with DaskExecutor("local", workers=2) as executor:
+        # The workers run with the project's allocator settings, not the nanny's.
+        assert set(executor._client.run(_malloc_trim_threshold).values()) == {before}
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=5)
+    assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == before
+    assert other.manifest["executor"] == "dask local cluster (2 worker processes)"
+    assert_same(reference, other)
+
+
+def test_dask_local_cluster_of_threads_says_threads(reference, tmp_path):
+    pytest.importorskip("distributed")
+    with DaskExecutor("local", workers=2, processes=False) as executor:
+        other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=9)
+    assert other.manifest["executor"] == "dask local cluster (2 worker threads in this process)"
+    assert_same(reference, other)
 
 
 def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
@@ -133,7 +178,7 @@ def test_dask_executor_connects_to_a_running_scheduler(reference, tmp_path):
     with cluster, DaskExecutor(cluster.scheduler_address) as executor:
         assert executor.workers == 2
         other = sweep(write_spec(tmp_path), executor=executor, out=tmp_path / "out", chunk_runs=7)
-    assert other.manifest["executor"] == f"dask {cluster.scheduler_address} (2 worker threads)"
+    assert other.manifest["executor"] == f"dask {cluster.scheduler_address} (1 worker process, 2 threads in all)"
     assert_same(reference, other)
 
 

@@ -258,7 +258,9 @@ def test_batch_run_takes_a_path_or_a_scenario_object(scenario):
 UNGUARDED = {
     "run": f"""
         from alliance_sim import load_scenario, run
-        run(load_scenario({str(SMALL)!r}), replicates=4, workers=2)
+        from alliance_sim.experiments import driver
+        driver.WORKER_START_SECONDS = 0.0  # workers always pay, even for this small run
+        run(load_scenario({str(SMALL)!r}), replicates=8, workers=2, engine="mesa")  # past the pilot
         print("finished")
     """,
     "sweep": f"""

@@ -18,6 +18,7 @@ from alliance_sim.core.events import protest  # noqa: F401
 from alliance_sim.core.events import outside_offer  # noqa: F401
 from alliance_sim.core.events import summit  # noqa: F401
 from alliance_sim.core.events import coercion  # noqa: F401
+from alliance_sim.core.events import silence  # noqa: F401
 
 # isort: on
 from alliance_sim.core.events.base import (

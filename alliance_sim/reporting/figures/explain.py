@@ -100,8 +100,13 @@ TERM_COLOURS = {
 }
 """One colour per term (Paul Tol's muted scheme and its grey, colour-blind-safe): cool
 colours for the terms that hold a member in, warm ones for those that push it out."""
-OUTCOME_MARKERS = {"disengaged": "o", "withdrawn": "s", "away_at_end": "^"}
-OUTCOME_LABELS = {"disengaged": "P(disengaged)", "withdrawn": "P(withdrawn)", "away_at_end": "P(away at the end)"}
+OUTCOME_MARKERS = {"disengaged": "o", "withdrawn": "s", "away_at_end": "^", "away_share": "D"}
+OUTCOME_LABELS = {
+    "disengaged": "P(disengaged)",
+    "withdrawn": "P(withdrawn)",
+    "away_at_end": "P(away at the end)",
+    "away_share": "share of months away",
+}
 
 
 @dataclass

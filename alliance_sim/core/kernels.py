@@ -1,0 +1,385 @@
+"""The month's hot loops, compiled with numba where it is installed, in numpy otherwise.
+
+Both engines call these functions (the Mesa engine with no batch axis, the ensemble
+with one), so they stay equal by construction whichever implementation runs. The two
+implementations do the same IEEE operations in the same order (additions, products and
+divisions only, no `exp`, `log` or `pow`, whose last bit may differ between numba and
+numpy), so they give the same numbers bit for bit; `tests/unit/test_kernels.py` runs
+the baseline both ways and compares the whole trace.
+
+Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
+``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled
+one from the first batch of `AUTO_ROWS` replicates on (small runs do not pay for loading
+numba). numba is imported only then, so commands that run no model (``--help``,
+``validate``) never load it; compiled code is cached on disk next to the module (or in
+numba's user cache, or ``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again
+in each process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from alliance_sim.core import dynamics as dyn
+
+if TYPE_CHECKING:
+    from alliance_sim.core.state import State
+    from alliance_sim.core.world import World
+
+ENV = "ALLIANCE_SIM_KERNELS"
+"""Environment variable selecting the implementation: `auto` (the default), `numba` or `numpy`."""
+
+AUTO_ROWS = 1024
+"""Under `auto`, numba is loaded for the first batch of at least this many replicates.
+
+Loading numba and the cached kernels costs a process about half a second, more than a
+small batch (a single Mesa run, a few hundred replicates) saves by it: those run in numpy
+until numba is loaded, after which every batch uses it. The numbers are the same."""
+
+_forced: list[str] = []
+"""Implementations forced by `using`, innermost last."""
+
+
+def _compiled(rows: int | None = None) -> ModuleType | None:
+    """The numba kernels module for a batch of `rows` replicates, or None for numpy.
+
+    None when numpy is selected (by `using` or the environment), when numba is not
+    importable, or under `auto` for a small batch while numba is not loaded yet.
+    """
+    if _forced and _forced[-1] == "numpy":
+        return None
+    choice = _choice()
+    if choice == "numpy":
+        return None
+    if choice == "auto" and rows is not None and rows < AUTO_ROWS and _LOADED.get("kernels") is None:
+        return None
+    return _load()
+
+
+@cache
+def _choice() -> str:
+    choice = os.environ.get(ENV, "auto").strip().lower()
+    return choice if choice in ("numba", "numpy") else "auto"
+
+
+_LOADED: dict[str, ModuleType | None] = {}
+
+
+def _load() -> ModuleType | None:
+    """Import the numba kernels once (None when numba is not importable)."""
+    if "kernels" not in _LOADED:
+        try:
+            from alliance_sim.core import kernels_numba
+        except ImportError:
+            _LOADED["kernels"] = None
+        else:
+            _LOADED["kernels"] = kernels_numba
+    return _LOADED["kernels"]
+
+
+def backend() -> str:
+    """The implementation a large batch runs with: `numba` or `numpy`."""
+    return "numba" if _compiled() is not None else "numpy"
+
+
+def reset() -> None:
+    """Choose the implementation again from the environment (tests switch it)."""
+    _choice.cache_clear()
+
+
+@contextmanager
+def using(implementation: str) -> Iterator[None]:
+    """Run a block with the `numpy` implementation (or the default, `numba`), whatever the environment.
+
+    `validate` weighs the starting state with numpy, so that checking a scenario never
+    loads numba; the numbers are the same either way.
+    """
+    _forced.append(implementation)
+    try:
+        yield
+    finally:
+        _forced.pop()
+
+
+def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
+    """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
+    shape = array.shape[array.ndim - tail :] if tail else ()
+    return np.ascontiguousarray(array, dtype=dtype).reshape((-1, *shape))
+
+
+# --- Credibility (phase 4) ----------------------------------------------------------
+
+
+def credibility(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    alpha_int: np.ndarray,
+    beta_int: np.ndarray,
+    share: np.ndarray,
+    active: np.ndarray,
+    able: np.ndarray,
+    ties: np.ndarray,
+    need: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Credibility against each outside actor and for help with internal unrest (numpy; see `weigh`).
+
+    Cr_ik = sum_j tau_ij s_ij act_j (1 - ties_jk) min(1, cap_j / need_k) for outside actors
+    k (`dynamics.sufficient_credibility`), 0 for members (an attack by a member is not
+    deterred, and a member's threat is not protected against); and the credibility of help
+    with unrest, sum_j tau^int_ij s_ij act_j min(1, cap_j / need_i). Each sum runs over j in
+    order, so a row gives the same numbers alone or in a batch. Only what (R, m, n) and
+    (R, m, m) arrays hold is allocated: the cost is m * m * (outside actors) per replicate.
+
+    Args:
+        alpha: Beta counts of help against attack, (..., m, m).
+        beta: Beta counts of refusal, (..., m, m).
+        alpha_int: Beta counts of help with unrest, (..., m, m).
+        beta_int: Beta counts of refusal of such help, (..., m, m).
+        share: s_ij, (m, m).
+        active: 1.0 for active members, (..., m).
+        able: Each member's capability now, (..., m).
+        ties: ties_jk, (m, n).
+        need: What a threat from each actor needs, (n,).
+
+    Returns:
+        Cr, (..., m, n), and the credibility of help with unrest, (..., m).
+    """
+    batch = alpha.shape[:-2]
+    m, n = ties.shape
+    weight = dyn.trust(alpha, beta) * share * active[..., None, :]  # (..., i, j)
+    enough = np.minimum(able[..., :, None] / need[m:], 1.0)  # (..., j, k outside)
+    free = (1.0 - ties[:, m:]) * enough
+    outside = np.zeros((*batch, m, n - m))
+    for j in range(m):
+        outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    cred = np.concatenate([np.zeros((*batch, m, m)), outside], axis=-1)
+    # Help with internal unrest needs a force of the member's own size; ties do not discount it.
+    enough_int = np.minimum(able[..., None, :] / need[:m, None], 1.0)
+    regime_trust = dyn.trust(alpha_int, beta_int)
+    internal = dyn.sequential_sum(regime_trust * share * active[..., None, :] * enough_int)
+    return cred, np.asarray(internal)
+
+
+# --- Learning from an answer (phase 3) ----------------------------------------------
+
+
+def learn(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    alpha_int: np.ndarray,
+    beta_int: np.ndarray,
+    levels: np.ndarray,
+    answer: np.ndarray,
+    asked: np.ndarray,
+    unrest: np.ndarray,
+    status: np.ndarray,
+    requester: int,
+    spillover: float,
+    learning: float,
+    visibility: float,
+    token_credit: float,
+    cross_domain: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every observer's beliefs about each ally who answered one request, both kinds of help.
+
+    Observer i learns about ally j with weight 1 (the requester) or the spillover (others),
+    times the learning rate, where j took part and i has not withdrawn, from the credit j
+    earns (`dynamics.attributed_credit`); the kind of help asked learns it whole, the other
+    kind a `cross_domain` share (`dynamics.learn_from_answer`, `dynamics.observation_weights`).
+
+    Args:
+        alpha: Beta counts of help against attack, (..., m, m).
+        beta: Beta counts of refusal, (..., m, m).
+        alpha_int: Beta counts of help with unrest, (..., m, m).
+        beta_int: Beta counts of refusal of such help, (..., m, m).
+        levels: Each ally's level, `ABSTAIN` where it took no part, (..., m).
+        answer: The alliance's answer, (...).
+        asked: Where the request was made, (...).
+        unrest: Where the request is about internal unrest, (...) or a scalar.
+        status: Statuses, (..., m).
+        requester: The member that asked.
+        spillover: Weight for observers other than the requester.
+        learning: The learning rate.
+        visibility: Share of the lesson drawn from each ally's own vote.
+        token_credit: Credit of a token answer.
+        cross_domain: Share of the lesson the other kind of help learns.
+
+    Returns:
+        The new (alpha, beta, alpha_int, beta_int); the compiled implementation updates the
+        given arrays in place where they are C-contiguous float64 and returns them.
+    """
+    batch = alpha.shape[:-2]
+    m = alpha.shape[-1]
+    kernels = _compiled(int(np.prod(batch)))
+    if kernels is not None:
+        # In place where the arrays allow it (the state's own, which this replaces).
+        out = [
+            a if a.flags.c_contiguous and a.flags.writeable and a.dtype == np.float64 else np.array(a, np.float64)
+            for a in (alpha, beta, alpha_int, beta_int)
+        ]
+        kernels.learn(
+            *(a.reshape(-1, m, m) for a in out),
+            _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
+            _flat(np.broadcast_to(answer, batch), 0, np.int8),
+            _flat(np.broadcast_to(asked, batch), 0, np.bool_),
+            _flat(np.broadcast_to(unrest, batch), 0, np.bool_),
+            _flat(np.broadcast_to(status, (*batch, m)), 1, np.int8),
+            requester,
+            spillover,
+            learning,
+            visibility,
+            token_credit,
+            cross_domain,
+        )
+        return out[0], out[1], out[2], out[3]
+    credit = dyn.attributed_credit(levels, answer, visibility, token_credit)
+    voters = (levels >= 0).astype(float)
+    observers = (status != dyn.WITHDRAWN).astype(float)
+    weights = dyn.observation_weights(requester, voters, observers, spillover)
+    weights = weights * (learning * np.asarray(asked, dtype=float))[..., None, None]
+    # The lesson is about the kind of help asked; the other kind learns a share of it.
+    to_defence = np.where(unrest, cross_domain, 1.0)[..., None, None]
+    to_regime = np.where(unrest, 1.0, cross_domain)[..., None, None]
+    alpha, beta = dyn.learn_from_answer(alpha, beta, credit, weights * to_defence)
+    alpha_int, beta_int = dyn.learn_from_answer(alpha_int, beta_int, credit, weights * to_regime)
+    return alpha, beta, alpha_int, beta_int
+
+
+# --- Weighing membership (phase 4) ----------------------------------------------------
+
+
+def weigh(world: World, state: State) -> np.ndarray | None:
+    """Phase 4 whole, compiled (`phases.weigh_membership` says what it computes); None under numpy.
+
+    Writes the terms, the values, the credibility and the largest threat into `state`
+    and returns the net value of leaving, (..., m); the numpy implementation is
+    `phases.weigh_membership` itself.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return None
+    params = world.config.model
+    w = params.value
+    m, n = world.m, world.n
+    batch = state.status.shape[:-1]
+    weights = np.array(
+        [
+            w.protection,
+            w.regime,
+            w.dependence,
+            -w.entrapment,
+            -w.domestic,
+            -w.sovereignty,
+            w.outside,
+            w.grievance,
+            w.fear,
+            -w.coercion,
+        ]
+    )
+    terms = np.empty((*batch, m, weights.size))
+    stay, leave, internal, max_threat, net = (np.empty((*batch, m)) for _ in range(5))
+    cred = np.empty((*batch, m, n))
+    others = np.asarray(world.others, dtype=np.float64)
+    others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
+    kernels.weigh(
+        _flat(state.intent, 2),
+        _flat(state.status, 1, np.int8),
+        _flat(state.war_load, 0),
+        _flat(state.protest, 1),
+        _flat(state.offers, 2),
+        _flat(state.crisis, 1),
+        _flat(state.reward, 1),
+        _flat(state.signal, 1),
+        _flat(state.demand, 0),
+        _flat(state.grievance, 2),
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        *(
+            np.ascontiguousarray(a, dtype=np.float64)
+            for a in (
+                world.ratio,
+                world.proximity,
+                world.offense,
+                world.power,
+                world.capacity,
+                world.is_hegemon,
+                world.is_outside,
+                params.threat.sufficiency * world.power,
+                world.ties,
+                world.share,
+                others,
+                others_total,
+                world.outside_option,
+                world.patron_option,
+                world.compatibility,
+                world.dependence,
+                world.regime_security,
+                world.war_exposure,
+                world.domestic_pressure,
+                world.sovereignty_cost,
+                world.coercion_exposure,
+            )
+        ),
+        params.shocks.contagion,
+        float(world.capacity[world.hegemon]),
+        params.hegemon.resolve,
+        world.hegemon,
+        weights,
+        terms.reshape(-1, m, weights.size),
+        stay.reshape(-1, m),
+        leave.reshape(-1, m),
+        cred.reshape(-1, m, n),
+        internal.reshape(-1, m),
+        max_threat.reshape(-1, m),
+        net.reshape(-1, m),
+    )
+    state.terms[...] = terms
+    state.value_stay[...] = stay
+    state.value_leave[...] = leave
+    state.cred[...] = cred
+    state.credibility[...] = internal
+    state.max_threat[...] = max_threat
+    return net
+
+
+# --- Relaxation (phase 1) -------------------------------------------------------------
+
+
+def _writable(state: State, name: str) -> np.ndarray:
+    """The state's array `name`, made C-contiguous float64 in place if it was not, to be written in place."""
+    array: np.ndarray = getattr(state, name)
+    if not (array.flags.c_contiguous and array.dtype == np.float64 and array.flags.writeable):
+        array = np.array(array, dtype=np.float64, order="C", copy=True)
+        setattr(state, name, array)
+    return array
+
+
+def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) -> None:
+    """Relax the state's array `name` toward `baseline` for one month (`dynamics.relax_toward`), in place.
+
+    Args:
+        state: The state.
+        name: A float field of the state.
+        baseline: A value per entry of one replicate (the trailing axes), or 0.0.
+        rate: The monthly rate.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
+        return
+    array = _writable(state, name)
+    keep = 1.0 - rate
+    if isinstance(baseline, float) and baseline == 0.0:
+        kernels.relax_to_zero(array.reshape(-1), keep)
+        return
+    base = np.ascontiguousarray(baseline, dtype=np.float64)
+    kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)
