@@ -172,7 +172,7 @@ def test_posterior_figures_are_deterministic_and_in_the_standard_set(loaded, tmp
     result.save(tmp_path / "run")
     kinds = plotting.standard_kinds(result)
     assert kinds[-2:] == ["posterior", "posterior_pairs"]
-    for kind in ("posterior", "posterior_pairs", "probabilities"):
+    for kind in ("posterior", "posterior_pairs"):
         one = plotting.figure_bytes(plotting.plot(result, kind), "png", dpi=40)
         two = plotting.figure_bytes(plotting.plot(result, kind), "png", dpi=40)
         assert one == two, kind
