@@ -81,9 +81,9 @@ def _predictive_lines(result: RunResult, table: Any, width: int) -> list[str]:
             f"{_interval(row, 'withdrawn'):<25}{_share(row, 'withdrawn'):<8}{row['median_month_withdrawn'] or '-':<9}"
             f"{row['final_member']:.2f} / {row['final_disengaged']:.2f} / {row['final_withdrawn']:.2f}"
         )
-    lines += ["", f"{'Monte Carlo only (Wilson 95% CI)':<{width + 33}}"]
+    lines += ["", "Monte Carlo only (95% Wilson CI: chance alone, as if the parameters were known):"]
     for _, row in table.iterrows():
-        lines.append(f"{row['member']:<{width}}{_mc(row, 'disengaged'):<25}{'':<17}{_mc(row, 'withdrawn'):<25}")
+        lines.append(f"{row['member']:<{width}}{_mc(row, 'disengaged'):<25}{'':<17}{_mc(row, 'withdrawn')}")
     lines += [
         "",
         "P(...) = share of replicates in which the member disengaged (or withdrew) at least once "
