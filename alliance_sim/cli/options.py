@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,6 +164,8 @@ def check_dask(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 def _probe_writable(folder: Path, option: str) -> None:
     """Fail unless a file can be created in `folder` (an existing folder)."""
+    import tempfile
+
     try:
         handle, name = tempfile.mkstemp(prefix=".alliance-sim-probe-", dir=folder)
     except OSError as exc:

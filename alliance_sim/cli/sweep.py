@@ -6,7 +6,6 @@ with code 2; Ctrl-C leaves a resumable folder and exits with code 130.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -164,6 +163,8 @@ def analyze(
       alliance-sim analyze results/sobol --member kazakhstan --outcome disengaged
       alliance-sim analyze results/sweep1 --out results/sweep1-tables --json
     """
+    import json
+
     from alliance_sim.experiments.results import SweepResult
     from alliance_sim.reporting.sweep_summary import format_probabilities, format_sensitivity, format_survival
 
@@ -208,4 +209,6 @@ def analyze(
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
+    import json
+
     return json.loads(frame.to_json(orient="records"))
