@@ -20,7 +20,7 @@ from alliance_sim.errors import InputError
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @opt.out_option("The sweep folder (default: results/<spec name>).")
-@opt.workers_option()
+@opt.workers_option(default=0)
 @click.option(
     "--dask",
     metavar="local|ADDRESS",
@@ -56,8 +56,9 @@ def sweep(
 
     Results stream to Parquet in --out as chunks finish; after a crash or Ctrl-C,
     run the same command with --resume. --workers N is the most local worker
-    processes the sweep starts: a short pilot times a run, and workers start only
-    when they finish sooner than this process alone. See docs/sweeps.md.
+    processes the sweep starts (default 0: one per core): a short pilot times a run,
+    and workers start only when they finish sooner than this process alone, so a
+    small sweep runs here. --workers 1 never starts any. See docs/sweeps.md.
 
     \b
     Examples:
