@@ -260,7 +260,7 @@ UNGUARDED = {
         from alliance_sim import load_scenario, run
         from alliance_sim.experiments import driver
         driver.WORKER_START_SECONDS = 0.0  # workers always pay, even for this small run
-        run(load_scenario({str(SMALL)!r}), replicates=8, workers=2)
+        run(load_scenario({str(SMALL)!r}), replicates=8, workers=2, engine="mesa")  # past the pilot
         print("finished")
     """,
     "sweep": f"""
