@@ -39,7 +39,10 @@ from alliance_sim.errors import InputError
     callback=opt.check_dask,
     help="Run on Dask: 'local' starts a LocalCluster of worker processes, or a scheduler address like tcp://host:8786.",
 )
-@opt.overwrite_option("Replace an existing --out (the posterior the scenario names is always remade).")
+@opt.overwrite_option(
+    "Replace an existing posterior (without it, the one the scenario names is remade only "
+    "for the same scenario, settings and seed)."
+)
 @opt.quiet_option("No progress and no summary.")
 def calibrate(
     scenario: Path,
@@ -73,21 +76,38 @@ def calibrate(
       alliance-sim calibrate scenarios/csto_2022.yaml --dask local --out results/posterior.yaml
     """
     from alliance_sim.evidence import load_with_provenance
-    from alliance_sim.evidence.posterior import posterior_target, write_posterior
+    from alliance_sim.evidence.posterior import names_its_posterior, posterior_target, read_posterior, write_posterior
     from alliance_sim.experiments.calibrate import DEFAULTS, prepare, run_calibration
     from alliance_sim.experiments.executors import make_executor
 
     if out is None:
-        target = posterior_target(load_with_provenance(scenario))
+        loaded = load_with_provenance(scenario)
+        target = posterior_target(loaded)
         if target is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
-        out, overwrite = Path(os.path.normpath(target[0])), True
-    opt.check_output_file(out, overwrite=overwrite)
+        if not names_its_posterior(loaded):
+            raise InputError(
+                f"the posterior {target[0].as_posix()} belongs to the scenario this one extends; "
+                "pass --out FILE (a new file) to calibrate this one",
+                field="out",
+            )
+        out, remake = Path(os.path.normpath(target[0])), True
+    else:
+        remake = False
+    opt.check_output_file(out, overwrite=overwrite or remake)
     settings = DEFAULTS.model_copy(
         update={"population": population, "generations": generations, "replicates": replicates}
     )
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
     calibration = prepare(scenario, patterns=patterns_file, seed=seed, settings=settings, out=out, progress=say)
+    if remake and not overwrite and out.is_file():
+        # The scenario's own posterior is remade without --overwrite only for the same
+        # scenario, settings and seed (a remake after the ledger or patterns changed).
+        problem = read_posterior(out).differs(
+            calibration.provenance["scenario_hash"], calibration.settings, calibration.context.seed
+        )
+        if problem is not None:
+            raise InputError(f"{out} already exists and {problem}; pass --overwrite to replace it", field="out")
     if dask:
         given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
         executor = make_executor(workers if given and workers else None, dask)

@@ -224,17 +224,26 @@ def _posterior_column(
     """
     from alliance_sim import evidence as ev
     from alliance_sim.evidence import fit
-    from alliance_sim.evidence.posterior import posterior_path, read_posterior
+    from alliance_sim.evidence.posterior import posterior_path, posterior_target, read_posterior
     from alliance_sim.evidence.space import ParticleApplier
 
     path = posterior_path(loaded)
     if path is None or loaded.ledger is None:
         return None, ""
     posterior = read_posterior(path)
-    stale = posterior.stale(loaded, patterns_file, scenario=False)
+    # The posterior was made for the scenario file that names it (this one, or the base a
+    # what-if extends), without overrides: compare that scenario as it is now.
+    target = posterior_target(loaded)
+    naming = target[1].file if target is not None and target[1] is not None else None
+    calibrated = ev.load_with_provenance(Path(naming)) if naming is not None else loaded
+    stale = posterior.stale(calibrated, patterns_file, scenario=naming is not None)
     if stale:
         return None, ", ".join(stale)
-    applier = ParticleApplier.for_posterior(loaded, ev.load_ledger(loaded.ledger), posterior.parameters)
+    ledger = ev.load_ledger(loaded.ledger)
+    if calibrated.ledger is not None:
+        own = ledger if calibrated.ledger == loaded.ledger else ev.load_ledger(calibrated.ledger)
+        posterior.check(ParticleApplier.of(calibrated, own))
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters, locate=posterior.error)
     shares = fit.posterior_shares(applier, posterior, reported, seed=seed, replicates=replicates)
     table.insert(table.columns.get_loc("share") + 1, "posterior", shares)
     return fit.log_likelihood_of(shares, replicates), ""

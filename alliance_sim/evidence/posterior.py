@@ -50,6 +50,7 @@ __all__ = [
     "PosteriorFile",
     "file_hash",
     "format_posterior",
+    "names_its_posterior",
     "posterior_path",
     "posterior_target",
     "read_posterior",
@@ -270,7 +271,7 @@ class Posterior:
             missing = [n for n in expected if n not in self.names]
             extra = [n for n in self.names if n not in expected]
             detail = f"missing {missing[0]}" if missing else f"unknown {extra[0]}" if extra else "another order"
-            raise self._error(
+            raise self.error(
                 f"the posterior's parameters are not the scenario's ({detail}); rerun alliance-sim calibrate",
                 ("parameters",),
             )
@@ -297,7 +298,26 @@ class Posterior:
             changed.append("the reported patterns changed")
         return changed
 
-    def _error(self, message: str, where: tuple[str | int, ...]) -> InputError:
+    def differs(self, scenario: str, settings: Settings, seed: int) -> str | None:
+        """Why a calibration with these inputs would not simply remake this posterior, or None.
+
+        Args:
+            scenario: `scenario_hash` of the scenario to calibrate.
+            settings: The sampler's settings.
+            seed: Its root seed.
+
+        Returns:
+            A phrase (another scenario, other settings or seed), or None when they match.
+        """
+        spec = self.spec
+        if spec.scenario_hash != scenario:
+            return f"it calibrates another scenario ({spec.scenario})"
+        if spec.settings != settings or spec.seed != seed:
+            return "it was made with other settings or seed"
+        return None
+
+    def error(self, message: str, where: tuple[str | int, ...]) -> InputError:
+        """An `InputError` located at `where` in the file (by field alone when not from a file)."""
         if self.positions is not None:
             return self.positions.error(message, where)
         return InputError(message, file=str(self.path) if self.path else None, field=".".join(map(str, where)))
@@ -377,6 +397,21 @@ def posterior_target(loaded: LoadedScenario) -> tuple[Path, Positions | None] | 
         if isinstance(calibration, dict) and calibration.get("posterior") == name:
             return Path(file).parent / name, positions
     return Path(name), None
+
+
+def names_its_posterior(loaded: LoadedScenario) -> bool:
+    """Whether the scenario file itself names its posterior (not a base it extends, nor an override).
+
+    Only then is the posterior made for this very scenario: a what-if that extends the
+    calibrated scenario uses its base's posterior and must never replace it.
+    """
+    target = posterior_target(loaded)
+    return (
+        target is not None
+        and target[1] is not None
+        and bool(loaded.files)
+        and Path(target[1].file).resolve() == Path(loaded.files[0]).resolve()
+    )
 
 
 def posterior_path(loaded: LoadedScenario) -> Path | None:

@@ -65,3 +65,43 @@ def test_patterns_prints_the_posterior_next_to_the_point_estimate():
     data = json.loads(result.stdout)
     assert "posterior_log_likelihood" in data
     assert all("posterior" in row for row in data["patterns"])
+
+
+@pytest.fixture
+def inputs(tmp_path, monkeypatch):
+    """A copy of the scenarios and seeds to change, as the current folder."""
+    import shutil
+
+    for name in ("scenarios", "seeds"):
+        shutil.copytree(ROOT / name, tmp_path / name, symlinks=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_calibrating_a_what_if_never_replaces_the_baselines_posterior(inputs):
+    shipped = (inputs / "seeds" / "csto_2022.posterior.yaml").read_bytes()
+    what_if = "scenarios/what_if/russia_recovers.yaml"
+    result = invoke("calibrate", what_if, "-n", 2, "--population", 10, "--generations", 1)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "--out" in result.stderr and "extends" in result.stderr
+    assert (inputs / "seeds" / "csto_2022.posterior.yaml").read_bytes() == shipped
+
+
+def test_remaking_the_scenarios_posterior_with_other_settings_needs_overwrite(inputs):
+    shipped = (inputs / "seeds" / "csto_2022.posterior.yaml").read_bytes()
+    result = invoke("calibrate", "scenarios/csto_2022.yaml", "-n", 2, "--population", 10, "--generations", 1)
+    assert result.exit_code == 2
+    assert "other settings" in result.stderr and "--overwrite" in result.stderr, result.stderr
+    assert (inputs / "seeds" / "csto_2022.posterior.yaml").read_bytes() == shipped
+    assert not (inputs / "seeds" / "csto_2022.posterior.yaml.partial").exists()
+
+
+def test_patterns_compares_the_scenario_that_names_the_posterior(inputs):
+    scenario = inputs / "scenarios" / "csto_2022.yaml"
+    scenario.write_text(scenario.read_text().replace("name: CSTO", "name: changed CSTO", 1))
+    result = invoke("patterns", scenario, "-n", 10)
+    assert result.exit_code == 0, result.output
+    assert "stale (the scenario changed)" in result.stderr
+    what_if = invoke("patterns", "scenarios/what_if/russia_recovers.yaml", "-n", 10)
+    assert "stale (the scenario changed)" in what_if.stderr  # its base changed
