@@ -8,7 +8,7 @@ enough to read and to review in a diff:
     version, scenario, scenario_hash, ledger_hash, patterns_hash, seed
     settings: the sampler's settings (population, generations, replicates, quantile, chunk)
     parameters: [{name, low, high, point, reason}]   the calibrated parameters and their prior
-    generations: [{epsilon, proposals, simulated, accepted, ess}]   acceptance diagnostics
+    generations: [{epsilon, proposals, accepted, ess}]   acceptance diagnostics
     fit: the pattern log-likelihood of the point estimate and of the posterior, per pattern
     particles: [[weight, distance, value, value, ...], ...]   one row per particle
 
@@ -110,9 +110,7 @@ class Generation(_Strict):
     epsilon: float
     """Tolerance: a proposal is accepted when its distance is at most this."""
     proposals: int = Field(ge=0)
-    """Proposals made."""
-    simulated: int = Field(ge=0)
-    """Proposals simulated (all of them: the kernel never leaves the prior's support)."""
+    """Proposals made (all simulated: the kernel never leaves the prior's support)."""
     accepted: int = Field(ge=0)
     """Proposals accepted."""
     ess: float = Field(ge=0.0)

@@ -311,7 +311,6 @@ class Calibration:
                 Generation(
                     epsilon=float(epsilon) if np.isfinite(epsilon) else 1e300,
                     proposals=len(x),
-                    simulated=len(x),
                     accepted=len(accepted_rows),
                     ess=ess,
                 )
