@@ -30,7 +30,8 @@ resumes where it stopped:
 - Each chunk's shares are written to ``<out>.partial/`` (temporary name, then rename) as
   it finishes; a rerun of the same command reads them back and runs only what is missing.
   The folder is checked against the seed, settings and the hashes of the scenario, ledger
-  and patterns, and removed once the posterior is written.
+  and patterns, and removed once the posterior is written, or when a generation accepts
+  no proposal (the same settings would fail again; a rerun with others starts afresh).
 
 Why not pyabc: its samplers accept the first particles to come back from the workers, so
 the posterior depends on the number of workers and their timing; it keeps its history in
@@ -296,6 +297,9 @@ class Calibration:
             distances = distance(shares, settings.replicates)
             accepted_rows = np.flatnonzero(distances <= epsilon)
             if len(accepted_rows) == 0:
+                # The same settings would fail the same way: keep nothing that blocks a
+                # rerun with other ones.
+                self.finish()
                 raise InputError(
                     f"no proposal of generation {t + 1} came within tolerance {epsilon:.4f}; "
                     "raise --population or --generations",
