@@ -15,7 +15,7 @@ from alliance_sim.errors import InputError
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@opt.out_option("The posterior file (default: the one the scenario names in calibration.posterior).")
+@opt.out_option("The posterior file (default: the one the scenario file itself names in calibration.posterior).")
 @click.option(
     "--patterns",
     "patterns_file",
@@ -62,10 +62,12 @@ def calibrate(
     Samples the parameters with a plausible range in the ledger (status thresholds, the
     logistic scale, value weights, the hegemon's and the war's constants), the logit step
     of each strength of claim and the weight of reader comments, and keeps the parameter
-    sets whose runs (-n per set) reproduce the reported 2022-2023 patterns at least as well
-    as today's point estimate. Writes the posterior (weighted parameter sets, acceptance
-    diagnostics, seed, hashes) to --out. The same seed gives the same file on any executor
-    and worker count; after a crash or Ctrl-C, the same command resumes. See
+    sets whose runs (-n per set) come as close to the reported 2022-2023 patterns as
+    today's point estimate (up to Monte Carlo error). Writes the posterior (weighted
+    parameter sets, acceptance diagnostics, seed, hashes) to --out, by default to the file
+    the scenario itself names (a what-if that extends it needs --out; replacing a posterior
+    made with other settings needs --overwrite). The same seed gives the same file on any
+    executor and worker count; after a crash or Ctrl-C, the same command resumes. See
     docs/calibration.md.
 
     \b

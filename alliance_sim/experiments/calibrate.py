@@ -24,9 +24,12 @@ resumes where it stopped:
   accepted when the distance is at most the generation's tolerance. The tolerance of
   generation t + 1 is the `quantile` of the accepted distances of generation t, never
   below the target, and the last generation's is the target: the distance of the point
-  estimate (today's calibration) itself, measured with ten times the replicates. Every
-  particle of the posterior therefore fits the patterns at least as well as today's
-  point estimate, within Monte Carlo error.
+  estimate (today's calibration) itself, measured with ten times the replicates. Each
+  particle's distance, measured with `replicates` runs (whose share floor, ``1 / (2 R)``,
+  is higher), is at most that: the particles fit the patterns about as well as the point
+  estimate or better, up to the Monte Carlo error of R replicates; it is not a guarantee
+  for each particle. `Calibration.fit` compares the posterior and the point estimate on
+  common replicates.
 - Each chunk's shares are written to ``<out>.partial/`` (temporary name, then rename) as
   it finishes; a rerun of the same command reads them back and runs only what is missing.
   The folder is checked against the seed, settings and the hashes of the scenario, ledger
