@@ -16,7 +16,7 @@ enough to read and to review in a diff:
 message``). To use it for posterior predictive runs:
 
     posterior = read_posterior(path)                    # posterior_path(loaded) names it
-    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters)
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters, locate=posterior.error)
     for k in posterior.assign(seed, replicates):        # particle of each replicate
         config = applier.apply(posterior.values[k])     # the scenario of that particle
 
