@@ -105,7 +105,15 @@ def calibrate(
     if remake and not overwrite and out.is_file():
         # The scenario's own posterior is remade without --overwrite only for the same
         # scenario, settings and seed (a remake after the ledger or patterns changed).
-        problem = read_posterior(out).differs(
+        try:
+            existing = read_posterior(out)
+        except InputError as exc:
+            raise InputError(
+                f"{out} already exists and is not a posterior this version reads ({exc.message}); "
+                "pass --overwrite to replace it",
+                field="out",
+            ) from None
+        problem = existing.differs(
             calibration.provenance["scenario_hash"], calibration.settings, calibration.context.seed
         )
         if problem is not None:

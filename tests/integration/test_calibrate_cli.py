@@ -95,6 +95,10 @@ def test_remaking_the_scenarios_posterior_with_other_settings_needs_overwrite(in
     assert "other settings" in result.stderr and "--overwrite" in result.stderr, result.stderr
     assert (inputs / "seeds" / "csto_2022.posterior.yaml").read_bytes() == shipped
     assert not (inputs / "seeds" / "csto_2022.posterior.yaml.partial").exists()
+    (inputs / "seeds" / "csto_2022.posterior.yaml").write_text("format: something else\n")
+    result = invoke("calibrate", "scenarios/csto_2022.yaml", "-n", 2, "--population", 10, "--generations", 1)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "not a posterior" in result.stderr and "--overwrite" in result.stderr
 
 
 def test_patterns_compares_the_scenario_that_names_the_posterior(inputs):
