@@ -268,11 +268,11 @@ def _stale(loaded: Any, posterior: Any, patterns_file: Path | None) -> tuple[Any
     what-if's own changes.
     """
     from alliance_sim.evidence import load_with_provenance
-    from alliance_sim.evidence.posterior import posterior_target
+    from alliance_sim.evidence.posterior import names_its_posterior, posterior_target
 
     target = posterior_target(loaded)
     naming = target[1].file if target is not None and target[1] is not None else None
     calibrated = loaded
-    if naming is not None and (loaded.overrides or Path(naming).resolve() != Path(loaded.files[0]).resolve()):
+    if naming is not None and (loaded.overrides or not names_its_posterior(loaded)):
         calibrated = load_with_provenance(Path(naming))
     return calibrated, posterior.stale(calibrated, patterns_file, scenario=naming is not None)
