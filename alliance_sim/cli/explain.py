@@ -60,6 +60,7 @@ TERM_HEADERS = {
 @opt.out_option("Write the tables (Parquet and CSV), the figures and a manifest into this folder.")
 @opt.overwrite_option("Replace an existing folder (once the new one is complete).")
 @opt.quiet_option("Print nothing but errors (no progress lines, no tables; --json still prints).")
+@opt.fixed_option()
 def explain(
     scenario: Path,
     replicates: int,
@@ -72,6 +73,7 @@ def explain(
     out: Path | None,
     overwrite: bool,
     quiet: bool,
+    fixed: bool = False,
 ) -> None:
     """Explain SCENARIO: the named terms behind each member's pressure, and what each mechanism does.
 
@@ -131,13 +133,24 @@ def explain(
 
     kwargs: dict[str, Any] = {} if chosen is None else {"mechanisms": chosen}
     explanation = run_explain(
-        config, seed=seed, replicates=replicates, events=not no_events, progress=None if quiet else progress, **kwargs
+        loaded,
+        seed=seed,
+        replicates=replicates,
+        events=not no_events,
+        progress=None if quiet else progress,
+        fixed=fixed,
+        **kwargs,
     )
     seconds = time.perf_counter() - started
 
     from alliance_sim.reporting.figures.explain import ExplainResult
 
     manifest = _manifest(loaded, explanation, [m.name for m in chosen] if chosen else None, not no_events, seconds)
+    from alliance_sim.runs.predictive import load_predictive, manifest_record
+
+    posterior = manifest_record(load_predictive(loaded, seed, replicates, fixed=fixed), loaded)
+    if posterior is not None:
+        manifest["posterior"] = posterior
     result = ExplainResult(
         decomposition=explanation.decomposition,
         knockouts=explanation.knockouts,

@@ -34,9 +34,9 @@ def _member_stem(stem: str, members: tuple[str, ...] | list[str]) -> str:
 
 def _kind_options(kind: str, given: dict[str, Any]) -> dict[str, Any]:
     """The options of one kind among those given on the command line."""
-    from alliance_sim.reporting.figures import RUN_KINDS, SWEEP_KINDS
+    from alliance_sim.reporting.figures import POSTERIOR_KINDS, RUN_KINDS, SWEEP_KINDS
 
-    function = {**RUN_KINDS, **SWEEP_KINDS}[kind]
+    function = {**RUN_KINDS, **SWEEP_KINDS, **POSTERIOR_KINDS}[kind]
     code = function.__code__
     names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
     options = {k: v for k, v in given.items() if k in names}

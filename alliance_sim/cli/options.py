@@ -121,6 +121,16 @@ def engine_option(choices: tuple[str, ...] = ("auto", "mesa", "ensemble"), defau
     )
 
 
+def fixed_option() -> Decorator:
+    """`--fixed`: run the point estimate instead of drawing from the scenario's posterior."""
+    return click.option(
+        "--fixed",
+        is_flag=True,
+        help="Run the point estimate. By default, a scenario that names a posterior (calibration.posterior) "
+        "draws each replicate's parameters from it, so intervals cover what the evidence leaves open.",
+    )
+
+
 def json_option() -> Decorator:
     """`--json`: machine-readable output on stdout, into the parameter `as_json`."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of tables.")

@@ -45,6 +45,7 @@ from alliance_sim.errors import InputError
 @opt.json_option()
 @opt.engine_option()
 @opt.workers_option()
+@opt.fixed_option()
 def run(
     scenario: Path,
     replicates: int,
@@ -60,11 +61,16 @@ def run(
     as_json: bool,
     engine: str,
     workers: int,
+    fixed: bool,
 ) -> None:
     """Run SCENARIO (a YAML file) and print who disengages and who withdraws.
 
     With replicates, each member's probability of disengaging and of withdrawing is
-    shown with a 95% Wilson interval and the median month it happens.
+    shown with a 95% interval and the median month it happens. When the scenario names a
+    posterior (calibration.posterior), each replicate draws its parameters from it: the
+    interval is the posterior predictive one, shown with the share of the variance due to
+    calibration and, below, the Monte Carlo (Wilson) interval. --fixed runs the point
+    estimate (Wilson intervals only).
 
     \b
     Examples:
@@ -73,6 +79,7 @@ def run(
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --json
       alliance-sim run scenarios/csto_2022.yaml --set actors.russia.capacity=0.5 --from 2024-01
       alliance-sim run scenarios/csto_2022.yaml -n 2000 --workers 0
+      alliance-sim run scenarios/csto_2022.yaml -n 300 --fixed
     """
     from alliance_sim.evidence import load_with_provenance as load
 
@@ -108,9 +115,12 @@ def run(
             progress=bar.update,
             engine=engine,
             workers=opt.resolve_workers(workers),
+            fixed=fixed,
         )
     finally:
         bar.close()
+    for change in (result.manifest.get("posterior") or {}).get("stale", []):
+        click.secho(f"warning: {scenario}: the posterior is out of date ({change}); remake it", fg="yellow", err=True)
     figures: list[Path] = []
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)

@@ -41,6 +41,7 @@ from alliance_sim.errors import InputError
     help="Target duration of one chunk of runs.",
 )
 @opt.quiet_option("No progress bar and no summary.")
+@opt.fixed_option()
 def sweep(
     spec: Path,
     out: Path | None,
@@ -52,6 +53,7 @@ def sweep(
     overwrite: bool,
     chunk_seconds: float,
     quiet: bool,
+    fixed: bool,
 ) -> None:
     """Run the parameter sweep described by SPEC (a YAML sweep spec).
 
@@ -98,6 +100,7 @@ def sweep(
             progress=not quiet,
             chunk_seconds=chunk_seconds,
             workers=opt.resolve_workers(workers),
+            fixed=fixed,
         )
     except KeyboardInterrupt:
         click.secho(

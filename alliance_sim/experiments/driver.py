@@ -61,6 +61,7 @@ from alliance_sim.runs.pipeline import (
     resolve_engine,
     run_chunk,
 )
+from alliance_sim.runs.predictive import load_predictive, manifest_record
 from alliance_sim.runs.results import RunResult
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
@@ -272,6 +273,7 @@ def run(
     engine: str = "auto",
     workers: int = 1,
     max_memory_gb: float | None = None,
+    fixed: bool = False,
 ) -> RunResult:
     """Run a scenario for a number of replicates: a sweep of one design point, kept in memory.
 
@@ -294,6 +296,9 @@ def run(
         max_memory_gb: Refuse a run whose tables would take more memory than this
             (default: `RUN_MEMORY_LIMIT_GB`, or the `ALLIANCE_SIM_RUN_MEMORY_GB`
             environment variable).
+        fixed: Run the point estimate even when the scenario names a posterior (by
+            default each replicate takes the parameters of one of its particles:
+            `alliance_sim.runs.predictive`). The manifest's `posterior` says which.
 
     Returns:
         The tables and manifest.
@@ -326,6 +331,7 @@ def run(
             "limit with the environment variable ALLIANCE_SIM_RUN_MEMORY_GB",
             field="replicates",
         )
+    predictive = load_predictive(loaded, seed, replicates, fixed=fixed)
     context = RunContext(
         base=config,
         paths=(),
@@ -336,6 +342,7 @@ def run(
         outcomes=RUN_OUTCOMES,
         timeseries=Timeseries(),
         detail=True,
+        predictive=predictive,
     )
     store = MemoryStore()
     used: list[Executor] = []
@@ -363,6 +370,9 @@ def run(
     elapsed = time.perf_counter() - started
     result = _run_result(store, loaded, config, seed, replicates, engine, workers, elapsed)
     result.manifest["executor"] = used[0].describe() if used else "serial (1 worker)"
+    posterior = manifest_record(predictive, loaded)
+    if posterior is not None:
+        result.manifest["posterior"] = posterior
     return result
 
 
@@ -432,7 +442,9 @@ def _empty(columns: list[str]) -> Any:
 # --- sweep -----------------------------------------------------------------------------
 
 
-def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str) -> SweepStore:
+def _prepare_store(
+    spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str, posterior: dict[str, Any] | None = None
+) -> SweepStore:
     """Open the sweep in `out` (resume), replace it (overwrite) or create it; the caller holds the lock."""
     store = SweepStore(out)
     if out.exists() and not store.exists():
@@ -449,6 +461,12 @@ def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, en
                     f"{out} holds a sweep of another spec (hash {manifest.get('spec_hash')}, "
                     f"this spec {spec.hash}); it cannot be resumed with this spec. "
                     "Use a new --out, or --overwrite to start again",
+                    field="out",
+                )
+            if manifest.get("posterior") != posterior:
+                raise InputError(
+                    f"{out} holds a sweep run with another posterior (or with --fixed where this one is not, "
+                    "or the other way round); it cannot be resumed so. Use a new --out, or --overwrite",
                     field="out",
                 )
             return store
@@ -482,6 +500,8 @@ def _prepare_store(spec: SweepSpec, out: Path, resume: bool, overwrite: bool, en
         },
         "state": "created",
     }
+    if posterior is not None:
+        manifest["posterior"] = posterior
     spec_text = spec.file.read_text(encoding="utf-8") if spec.file else yaml.safe_dump(spec.as_dict())
     scenario_text = yaml.safe_dump(spec.base.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
     return SweepStore.create(out, manifest, design.frame, spec_text, scenario_text)
@@ -515,6 +535,7 @@ def sweep(
     chunk_seconds: float = 1.0,
     chunk_runs: int | None = None,
     workers: int | None = None,
+    fixed: bool = False,
 ) -> SweepResult:
     """Run a sweep and return its results.
 
@@ -537,6 +558,9 @@ def sweep(
         chunk_runs: Fixed chunk size instead (runs per chunk).
         workers: The most local worker processes the default executor may start
             (default: every core); ignored when `executor` is given.
+        fixed: Run the point estimate even when the scenario names a posterior (by
+            default each replicate takes one of its particles, the same in every point:
+            `alliance_sim.runs.predictive`).
 
     Returns:
         The results (read back from the folder).
@@ -569,6 +593,7 @@ def sweep(
             chunk_seconds,
             chunk_runs,
             workers,
+            fixed,
         )
         result = SweepResult.load(folder)
     except BaseException:
@@ -592,8 +617,10 @@ def _sweep(
     chunk_seconds: float,
     chunk_runs: int | None,
     workers: int | None,
+    fixed: bool = False,
 ) -> None:
     timeseries = spec.timeseries
+    predictive = load_predictive(spec.loaded, spec.seed, spec.replicates, fixed=fixed, config=spec.base)
     context = RunContext(
         base=spec.base,
         paths=tuple(spec.paths),
@@ -603,9 +630,11 @@ def _sweep(
         replicates=spec.replicates,
         outcomes=spec.outcomes,
         timeseries=Timeseries(timeseries.stride, timeseries.quantities) if timeseries is not None else None,
+        predictive=predictive,
     )
+    posterior = manifest_record(predictive, spec.loaded)
     with SweepStore(folder).lock():
-        store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen)
+        store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen, posterior)
         store.clean()
         store.verify()
         todo = _todo(store, spec, retry_failed)

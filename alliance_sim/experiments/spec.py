@@ -267,7 +267,7 @@ def _check_size(
         where = ("parameters",) if kind == "grid" else ("design", "samples")
         if points >= 10**15:  # a count too long to print (a grid of thousands of values a parameter)
             raise positions.error(
-                f"the {kind} design has about {float(points):.3g} points, more than the limit of {file.max_points:,}",
+                f"the {kind} design has about {_scientific(points)} points, more than the limit of {file.max_points:,}",
                 where,
             )
         raise positions.error(
@@ -282,6 +282,12 @@ def _check_size(
             ("replicates",),
         )
     return points
+
+
+def _scientific(count: int) -> str:
+    """An integer of any size as 2.43e+17 (a float would overflow past about 1e308)."""
+    digits = str(count)
+    return f"{digits[0]}.{digits[1:3].ljust(2, '0')}e+{len(digits) - 1:02d}"
 
 
 def _base(file: SweepFile, positions: Positions, path: Path) -> LoadedScenario:

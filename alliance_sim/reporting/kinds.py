@@ -8,7 +8,9 @@ RUN_KIND_NAMES = ("trajectories", "status", "probabilities", "survival", "trust"
 """Figure kinds of a run, in the order of the standard set."""
 SWEEP_KIND_NAMES = ("heatmap", "sensitivity")
 """Figure kinds of a sweep."""
-KINDS = (*RUN_KIND_NAMES, *SWEEP_KIND_NAMES)
+POSTERIOR_KIND_NAMES = ("posterior", "posterior_pairs")
+"""Figure kinds of the posterior a run drew from (in its standard set when it drew from one)."""
+KINDS = (*RUN_KIND_NAMES, *SWEEP_KIND_NAMES, *POSTERIOR_KIND_NAMES)
 """Every figure kind."""
 FORMATS = ("png", "svg", "pdf")
 """File formats figures are written in."""

@@ -46,11 +46,23 @@ CAPTIONS = {
     "trust": "Each observer's mean trust in each ally across replicates (0.5 is the neutral prior).",
     "heatmap": "Probability of the outcome at each design point.",
     "sensitivity": "Sensitivity indices with 95% bootstrap intervals; grey: below the replicate noise floor.",
+    "posterior": "Each calibrated parameter's prior (dashed, uniform on its plausible range) against its posterior "
+    "(filled); the orange line is the point estimate. A posterior as flat as its prior is left open by the "
+    "reported patterns.",
+    "posterior_pairs": "The posterior's particles over the pairs of parameters with the strongest correlations "
+    "(dot size: weight; +: point estimate): the patterns trade one parameter against the other along them.",
 }
 
 RUN_NOTE = (
     "P(...) is the share of replicates in which the member disengaged (or withdrew) at least once within the "
     "horizon; the median month is when it first happened, among those replicates."
+)
+
+PREDICTIVE_NOTE = (
+    " Each replicate drew its parameters from the scenario's posterior. PI is the 95% posterior predictive "
+    "interval (2.5-97.5% of the probability across the draws: what the evidence leaves open, and chance); "
+    "MC is the Monte Carlo (Wilson) interval alone; calib. is the share of the variance due to calibration "
+    "(between draws), the rest being chance (docs/calibration.md)."
 )
 
 
@@ -208,22 +220,26 @@ def _members(result: Any) -> list[tuple[str, str]]:
 
 
 def _run_summary(result: Any) -> dict[str, Any]:
+    predictive = bool(getattr(result, "predictive", False))
     rows = []
     for _, row in result.summary().iterrows():
-        rows.append(
-            {
-                "member": plotting.display_name(result, row["member"]),
-                "P(disengaged) [95% CI]": _interval(row, "disengaged"),
-                "median month disengaged": row["median_month_disengaged"] or "–",
-                "P(withdrawn) [95% CI]": _interval(row, "withdrawn"),
-                "median month withdrawn": row["median_month_withdrawn"] or "–",
-                "at end: member / disengaged / withdrawn": " / ".join(
-                    f"{row[f'final_{status}']:.2f}" for status in plotting.STATUS_ORDER
-                ),
-            }
+        out = {"member": plotting.display_name(result, row["member"])}
+        for what in ("disengaged", "withdrawn"):
+            if predictive:
+                share = row[f"p_{what}_calibration_share"]
+                out[f"P({what}) [95% PI]"] = _interval(row, what)
+                out[f"[95% MC] {what}"] = f"[{row[f'p_{what}_mc_low']:.3f}–{row[f'p_{what}_mc_high']:.3f}]"
+                out[f"calib. {what}"] = "–" if _missing(share) else f"{share:.0%}"
+            else:
+                out[f"P({what}) [95% CI]"] = _interval(row, what)
+            out[f"median month {what}"] = row[f"median_month_{what}"] or "–"
+        out["at end: member / disengaged / withdrawn"] = " / ".join(
+            f"{row[f'final_{status}']:.2f}" for status in plotting.STATUS_ORDER
         )
+        rows.append(out)
     table = _frame(pd.DataFrame(rows))
-    return {"heading": "Who leaves", "table": table, "numeric": table["columns"][1:], "note": RUN_NOTE, "points": None}
+    note = RUN_NOTE + (PREDICTIVE_NOTE if predictive else "")
+    return {"heading": "Who leaves", "table": table, "numeric": table["columns"][1:], "note": note, "points": None}
 
 
 def _sweep_summary(sweep: Any, probabilities: pd.DataFrame) -> dict[str, Any]:
@@ -255,7 +271,7 @@ def _figures(figures: dict[str, Any]) -> list[dict[str, str]]:
         {
             "stem": stem,
             "data": base64.b64encode(plotting.figure_bytes(fig, "png", dpi=DPI)).decode("ascii"),
-            "caption": CAPTIONS.get(stem.split("_")[0], ""),
+            "caption": CAPTIONS.get(stem, CAPTIONS.get(stem.split("_")[0], "")),
         }
         for stem, fig in figures.items()
     ]
@@ -499,6 +515,18 @@ def build_report(
     return _run_report(result, quotes, ledger_path, section)
 
 
+def _parameters(manifest: dict[str, Any]) -> str:
+    """How the run set its parameters: the point estimate, or draws from a posterior."""
+    posterior = manifest.get("posterior")
+    if not posterior:
+        return ""
+    if posterior.get("fixed", True):
+        return f"point estimate (--fixed; posterior {posterior.get('path')} not used)"
+    return (
+        f"{posterior.get('draws')} draws from the posterior {posterior.get('path')} (sha256 {posterior.get('sha256')})"
+    )
+
+
 def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str, explain: dict[str, Any] | None) -> str:
     manifest = result.manifest or {}
     name = plotting.scenario_name(result)
@@ -509,6 +537,7 @@ def _run_report(result: Any, quotes: dict[str, dict], ledger_path: str, explain:
         "from": manifest.get("start"),
         "engine": manifest.get("engine"),
         "overrides": ", ".join(manifest.get("overrides") or []),
+        "parameters": _parameters(manifest),
         "created": manifest.get("created"),
     }
     return _render(

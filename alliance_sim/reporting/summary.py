@@ -29,6 +29,15 @@ def format_summary(result: RunResult) -> str:
         head += f", {manifest['engine']} engine"
     if manifest.get("overrides"):
         head += "\noverrides: " + ", ".join(manifest["overrides"])
+    posterior = manifest.get("posterior")
+    if posterior:
+        if posterior.get("fixed", True):
+            head += f"\nparameters: the point estimate (--fixed; posterior {posterior['path']} not used)"
+        else:
+            head += (
+                f"\nparameters: drawn from the posterior {posterior['path']} "
+                f"({posterior['draws']} draws; --fixed for the point estimate)"
+            )
     lines = [head, ""]
     width = max(len("member"), *(len(m) for m in result.member_ids)) + 2
     if n == 1:
@@ -40,6 +49,8 @@ def format_summary(result: RunResult) -> str:
             )
         return "\n".join(lines)
     table = result.summary()
+    if result.predictive:
+        return "\n".join(lines + _predictive_lines(result, table, width))
     lines.append(
         f"{'member':<{width}}{'P(disengaged) [95% CI]':<25}{'median':<9}"
         f"{'P(withdrawn) [95% CI]':<25}{'median':<9}{'at end: member/diseng./withdrawn'}"
@@ -58,6 +69,42 @@ def format_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def _predictive_lines(result: RunResult, table: Any, width: int) -> list[str]:
+    lines = [
+        f"{'member':<{width}}{'P(disengaged) [95% PI]':<25}{'calib.':<8}{'median':<9}"
+        f"{'P(withdrawn) [95% PI]':<25}{'calib.':<8}{'median':<9}{'at end: member/diseng./withdrawn'}"
+    ]
+    for _, row in table.iterrows():
+        lines.append(
+            f"{row['member']:<{width}}{_interval(row, 'disengaged'):<25}{_share(row, 'disengaged'):<8}"
+            f"{row['median_month_disengaged'] or '-':<9}"
+            f"{_interval(row, 'withdrawn'):<25}{_share(row, 'withdrawn'):<8}{row['median_month_withdrawn'] or '-':<9}"
+            f"{row['final_member']:.2f} / {row['final_disengaged']:.2f} / {row['final_withdrawn']:.2f}"
+        )
+    lines += ["", "Monte Carlo only (95% Wilson CI: chance alone, as if the parameters were known):"]
+    for _, row in table.iterrows():
+        lines.append(f"{row['member']:<{width}}{_mc(row, 'disengaged'):<25}{'':<17}{_mc(row, 'withdrawn')}")
+    lines += [
+        "",
+        "P(...) = share of replicates in which the member disengaged (or withdrew) at least once "
+        "within the horizon; median = median month it first happened.",
+        "Each replicate ran with parameters drawn from the posterior. PI = posterior predictive "
+        "interval: 2.5-97.5% of the probability across the draws, so it covers what the evidence "
+        "leaves open as well as chance. calib. = share of the variance due to calibration (between "
+        "draws); the rest is chance (within). See docs/calibration.md.",
+    ]
+    return lines
+
+
+def _share(row: Any, what: str) -> str:
+    value = row[f"p_{what}_calibration_share"]
+    return "-" if value != value else f"{value:.0%}"
+
+
+def _mc(row: Any, what: str) -> str:
+    return f"{row[f'p_{what}']:.3f} [{row[f'p_{what}_mc_low']:.3f}-{row[f'p_{what}_mc_high']:.3f}]"
+
+
 def summary_json(result: RunResult, out: Path | None, figures: list[Path]) -> dict[str, Any]:
     """Machine-readable summary: provenance and the per-member table."""
     manifest = {
@@ -66,6 +113,7 @@ def summary_json(result: RunResult, out: Path | None, figures: list[Path]) -> di
     return {
         "manifest": manifest,
         "members": result.summary().to_dict(orient="records"),
+        "variance_split": split.to_dict(orient="records") if (split := result.variance_split()) is not None else None,
         "out": str(out) if out else None,
         "figures": [str(p) for p in figures],
     }

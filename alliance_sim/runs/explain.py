@@ -11,6 +11,12 @@ Three views of one scenario, all on the ensemble engine with common random numbe
   end of the run, with a 95% interval from the paired differences;
 - the **unforced replay**: the historical answers not forced, and how often the model's
   own decision rule gives the answers the articles report.
+
+Under a posterior (a `LoadedScenario` that names one, unless `fixed`), the knock-out
+table is posterior predictive: replicate j takes the particle `alliance_sim.runs.predictive`
+gives it in the baseline and in every arm (common random numbers and common parameters),
+so each paired difference compares like with like. The decomposition and the replay stay
+on the point estimate.
 """
 
 from __future__ import annotations
@@ -30,9 +36,10 @@ from alliance_sim.core.trace import Trace
 from alliance_sim.core.types import month_label
 from alliance_sim.core.world import World, compile_timeline
 from alliance_sim.errors import InputError
+from alliance_sim.runs.predictive import Predictive, load_predictive
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
-from alliance_sim.scenario.loader import with_overrides
+from alliance_sim.scenario.loader import LoadedScenario, with_overrides
 
 OUTCOMES = ("disengaged", "withdrawn", "away_at_end", "away_share")
 """The outcomes the knock-out table reports, each a probability per member: `disengaged`
@@ -162,22 +169,27 @@ def knockouts(
     mechanisms: Sequence[Mechanism] = MECHANISMS,
     events: bool = True,
     progress: Progress | None = None,
+    predictive: Predictive | None = None,
 ) -> pd.DataFrame:
     """Each mechanism switched off and each scripted event removed, with common random numbers.
 
     An event is removed by `enabled: false`, which keeps its place in the random numbers, so
     every arm reads the same draws as the baseline. `progress`, if given, is called after
-    the baseline and after each arm.
+    the baseline and after each arm. With `predictive`, each replicate takes the same
+    particle in every arm.
     """
     members = config.member_ids
     chosen = arms(config, mechanisms, events)
+    for _, kind, _, overrides in chosen:
+        if kind == "mechanism":
+            with_overrides(config, overrides)  # a bad knock-out fails here, once
     total = len(chosen) + 1
-    base = _indicators(config, seeds)
+    base = _indicators(config, seeds, {}, predictive)
     if progress is not None:
         progress("baseline", 1, total)
     rows = []
     for done, (arm, kind, label, overrides) in enumerate(chosen, start=2):
-        knocked = _indicators(with_overrides(config, overrides), seeds)
+        knocked = _indicators(config, seeds, overrides, predictive)
         if progress is not None:
             progress(arm, done, total)
         for outcome in OUTCOMES:
@@ -202,9 +214,25 @@ def knockouts(
     return pd.DataFrame(rows)
 
 
-def _indicators(config: ScenarioConfig, seeds: Sequence[int]) -> dict[str, np.ndarray]:
-    trace = run_ensemble(config, seeds)
-    return outcome_indicators(trace.members["status"])
+def _indicators(
+    config: ScenarioConfig,
+    seeds: Sequence[int],
+    overrides: dict[str, object] | None = None,
+    predictive: Predictive | None = None,
+) -> dict[str, np.ndarray]:
+    if predictive is None:
+        arm = with_overrides(config, overrides) if overrides else config
+        return outcome_indicators(run_ensemble(arm, seeds).members["status"])
+    out: dict[str, np.ndarray] = {}
+    for draw, rows in predictive.groups(np.arange(len(seeds))):
+        particle = predictive.config(draw, config)
+        arm = with_overrides(particle, overrides) if overrides else particle
+        part = outcome_indicators(run_ensemble(arm, [seeds[int(i)] for i in rows]).members["status"])
+        for name, values in part.items():
+            if name not in out:
+                out[name] = np.empty((len(seeds), *values.shape[1:]), dtype=values.dtype)
+            out[name][rows] = values
+    return out
 
 
 def unforced_replay(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFrame:
@@ -244,18 +272,20 @@ def unforced_replay(config: ScenarioConfig, seeds: Sequence[int]) -> pd.DataFram
 
 
 def explain(
-    config: ScenarioConfig,
+    config: ScenarioConfig | LoadedScenario,
     *,
     seed: int = 0,
     replicates: int = 1000,
     mechanisms: Sequence[Mechanism | str] = MECHANISMS,
     events: bool = True,
     progress: Progress | None = None,
+    fixed: bool = False,
 ) -> Explanation:
     """Decompose, knock out and replay a scenario (see the module's docstring).
 
     Args:
-        config: The scenario.
+        config: The scenario; a `LoadedScenario` that names a posterior makes the
+            knock-out table posterior predictive (unless `fixed`).
         seed: Root seed of the replicates (the same seeds in every arm, and those of
             `run(config, seed=seed)`).
         replicates: Replicates per arm.
@@ -263,6 +293,7 @@ def explain(
         events: Also remove each scripted event in turn.
         progress: Called after the decomposition, the baseline, each arm and the replay
             with the step's name, the steps done and the steps in all.
+        fixed: Knock out on the point estimate even when the scenario names a posterior.
 
     Returns:
         The `Explanation`.
@@ -273,6 +304,10 @@ def explain(
     if replicates < 2:
         raise InputError("explain needs at least 2 replicates (for intervals)", field="replicates")
     chosen = resolve_mechanisms(mechanisms)
+    predictive = None
+    if isinstance(config, LoadedScenario):
+        predictive = load_predictive(config, seed, replicates, fixed=fixed)
+        config = config.config
     seeds = run_seeds(seed, 0, range(replicates))  # the seeds of run(config, seed=seed)
     arms = len(chosen) + (sum(1 for e in config.events if e.id is not None and e.enabled) if events else 0)
     total = arms + 3
@@ -283,7 +318,7 @@ def explain(
 
     decomposition = decompose(config, seeds)
     step("decomposition", 1)
-    table = knockouts(config, seeds, chosen, events, lambda name, done, _: step(name, done + 1))
+    table = knockouts(config, seeds, chosen, events, lambda name, done, _: step(name, done + 1), predictive)
     replay = unforced_replay(config, seeds)
     step("unforced replay", total)
     return Explanation(

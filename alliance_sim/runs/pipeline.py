@@ -15,6 +15,11 @@ same event log for the same seed, so the results are the same bit for bit whatev
 engine, executor, worker count, chunking, order or resume. `auto` (the default) is the
 ensemble engine for more than one run and the Mesa model for one (`resolve_engine`).
 
+Under a posterior (`alliance_sim.runs.predictive`, the default for a scenario that names
+one), a point's replicates split by the particle each takes: each particle's scenario is
+built and compiled once and runs its replicates with their own seeds, so a replicate's
+result still depends only on its seed and its particle.
+
 A run that raises is recorded in the `runs` table with `status: failed` and its error;
 the other runs go on.
 
@@ -47,6 +52,7 @@ from alliance_sim.core.ensemble import EventLog, Timeline, run_ensemble
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_timeline
 from alliance_sim.runs import tables as tb
+from alliance_sim.runs.predictive import Predictive
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig, month_label
 from alliance_sim.scenario.loader import LoadedScenario, config_hash, with_overrides
@@ -110,6 +116,8 @@ class RunContext:
         detail: A run's full record: the alliance per month, the trust matrix and the
             event log, instead of the alliance outcomes.
         block: Most replicates per ensemble call.
+        predictive: The posterior's particles of a posterior predictive run, or None
+            (the point estimate).
     """
 
     base: ScenarioConfig
@@ -122,6 +130,7 @@ class RunContext:
     timeseries: Timeseries | None = None
     detail: bool = False
     block: int = BLOCK
+    predictive: Predictive | None = None
 
 
 SweepContext = RunContext
@@ -163,6 +172,23 @@ def point_config(context: RunContext, values: Sequence[Any]) -> ScenarioConfig:
     return with_overrides(context.base, dict(zip(context.paths, values, strict=True)))
 
 
+def particle_groups(context: RunContext, replicates: Sequence[int]) -> list[tuple[int | None, np.ndarray]]:
+    """(draw, positions in `replicates`) per particle; one group (None, all) without a posterior."""
+    if context.predictive is None:
+        return [(None, np.arange(len(replicates)))]
+    return [(draw, rows) for draw, rows in context.predictive.groups(replicates)]
+
+
+def variant_config(context: RunContext, values: Sequence[Any], draw: int | None) -> ScenarioConfig:
+    """The scenario of one design point under one particle's draw (None: the point estimate)."""
+    if draw is None or context.predictive is None:
+        return point_config(context, values)
+    config = context.predictive.config(draw, context.base)
+    if not context.paths:
+        return config
+    return with_overrides(config, dict(zip(context.paths, values, strict=True)))
+
+
 def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
     """Run a chunk; returns its tables, as Arrow tables with their declared schemas.
 
@@ -172,29 +198,42 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
     """
     tables: dict[str, list[pd.DataFrame]] = {}
     for point, values, replicates in chunk.groups:
-        reps = np.asarray(replicates, dtype=np.int64)
-        seeds = run_seeds(context.root, point, replicates, common=context.common)
-        try:
-            config = point_config(context, values)
-            timeline = compile_timeline(config)  # the scenario, then each of its `changes`
-            months = step_labels(config)
-        except Exception as exc:  # a bad combination of values: the whole point fails
-            _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
-            continue
-        if context.engine == "ensemble":
-            for start in range(0, len(reps), context.block):
-                _run_ensemble_block(
-                    context,
-                    timeline,
-                    months,
-                    point,
-                    reps[start : start + context.block],
-                    seeds[start : start + context.block],
-                    tables,
-                )
-        else:
-            _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
+        for draw, rows in particle_groups(context, replicates):
+            _run_group(context, point, values, [replicates[int(i)] for i in rows], draw, tables)
     return {name: tb.to_arrow(pd.concat(frames, ignore_index=True), name) for name, frames in tables.items()}
+
+
+def _run_group(
+    context: RunContext,
+    point: int,
+    values: Sequence[Any],
+    replicates: Sequence[int],
+    draw: int | None,
+    tables: dict[str, list[pd.DataFrame]],
+) -> None:
+    """Run some replicates of one point that share a scenario (one particle's, or the point's)."""
+    reps = np.asarray(replicates, dtype=np.int64)
+    seeds = run_seeds(context.root, point, replicates, common=context.common)
+    try:
+        config = variant_config(context, values, draw)
+        timeline = compile_timeline(config)  # the scenario, then each of its `changes`
+        months = step_labels(config)
+    except Exception as exc:  # a bad combination of values: the whole point fails
+        _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
+        return
+    if context.engine == "ensemble":
+        for start in range(0, len(reps), context.block):
+            _run_ensemble_block(
+                context,
+                timeline,
+                months,
+                point,
+                reps[start : start + context.block],
+                seeds[start : start + context.block],
+                tables,
+            )
+    else:
+        _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
 
 
 def _add(tables: dict[str, list[pd.DataFrame]], name: str, frame: pd.DataFrame) -> None:

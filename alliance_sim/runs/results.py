@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,7 +39,7 @@ import yaml
 from alliance_sim import files
 from alliance_sim.errors import InputError
 from alliance_sim.runs import tables as tb
-from alliance_sim.runs.statistics import defection_table
+from alliance_sim.runs.statistics import defection_table, variance_split
 
 TABLES = ("members", "alliance", "events", "runs")
 """Names of the tables every result folder holds."""
@@ -95,9 +96,53 @@ class RunResult:
         """Number of replicates."""
         return int(self.runs["replicate"].nunique())
 
+    @property
+    def predictive(self) -> bool:
+        """Whether the replicates drew their parameters from a posterior (`alliance_sim.runs.predictive`)."""
+        posterior = self.manifest.get("posterior") or {}
+        return bool(posterior) and not posterior.get("fixed", True)
+
+    def draws(self) -> np.ndarray | None:
+        """The posterior draw of each row of `runs` (None for a run of the point estimate).
+
+        Of M draws and R replicates, replicate j took draw ``j * M // R``.
+        """
+        if not self.predictive:
+            return None
+        m = int(self.manifest["posterior"]["draws"])
+        r = int(self.manifest["replicates"])
+        return self.runs["replicate"].to_numpy(dtype=np.int64) * m // r
+
+    def variance_split(self) -> pd.DataFrame | None:
+        """Per member and outcome, the variance due to calibration and to chance (`variance_split`).
+
+        None for a run of the point estimate.
+        """
+        draws = self.draws()
+        if draws is None:
+            return None
+        return variance_split(self.runs, draws, self.member_ids)
+
     def summary(self) -> pd.DataFrame:
-        """Per member: probabilities of disengaging and withdrawing with 95% Wilson intervals."""
-        return defection_table(self.runs, self.member_ids)
+        """Per member: probabilities of disengaging and withdrawing with 95% intervals.
+
+        For the point estimate, Wilson intervals (Monte Carlo only). For a posterior
+        predictive run, `p_*_low`/`p_*_high` are the posterior predictive interval and
+        `p_*_mc_low`/`p_*_mc_high` the Wilson one; `p_*_calibration_share` is the share of
+        the variance due to calibration (the rest is chance): see `variance_split`.
+        """
+        table = defection_table(self.runs, self.member_ids)
+        split = self.variance_split()
+        if split is None:
+            return table
+        for outcome in ("disengaged", "withdrawn"):
+            part = split[split["outcome"] == outcome].set_index("member").reindex(table["member"])
+            table[f"p_{outcome}_mc_low"] = table[f"p_{outcome}_low"]
+            table[f"p_{outcome}_mc_high"] = table[f"p_{outcome}_high"]
+            table[f"p_{outcome}_low"] = part["low"].to_numpy()
+            table[f"p_{outcome}_high"] = part["high"].to_numpy()
+            table[f"p_{outcome}_calibration_share"] = part["calibration_share"].to_numpy()
+        return table
 
     def plot(self, kind: str = "trajectories", **options: Any) -> Any:
         """One figure of this result, as a matplotlib `Figure` (see `alliance_sim.reporting.figures`).

@@ -82,6 +82,93 @@ def defection_table(runs: pd.DataFrame, members: list[str] | None = None) -> pd.
     return table
 
 
+PREDICTIVE_QUANTILES = (0.025, 0.975)
+"""Quantiles of the per-particle probabilities that bound the posterior predictive interval."""
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """Quantiles of weighted values: the smallest value whose cumulative weight share reaches q."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(np.asarray(weights, dtype=float)[order])
+    cumulative /= cumulative[-1]
+    picks = np.minimum(np.searchsorted(cumulative, np.asarray(qs) - 1e-12), len(values) - 1)
+    return [float(v) for v in np.asarray(values)[order][picks]]
+
+
+def variance_split(runs: pd.DataFrame, draws: np.ndarray, members: list[str] | None = None) -> pd.DataFrame:
+    """Per member and outcome: how much of the variance is calibration, how much chance.
+
+    A replicate's outcome Y (1 when the member disengaged, or withdrew, within the horizon)
+    varies because the parameters vary (the particle it took, theta) and because of chance.
+    The law of total variance splits the variance of Y over the replicates exactly:
+
+        Var(Y) = Var(E[Y | theta]) + E[Var(Y | theta)]
+                 calibration         chance
+
+    estimated with the replicates grouped by the draw they took: `between` (the variance
+    of the draws' shares) and `within` (the mean of their p (1 - p)). The draws' shares
+    carry the chance of their own few replicates, which adds ``within / (n - 1)`` to
+    `between` on average (n replicates per draw); `calibration` is `between` less that
+    (at least 0) and `chance` the rest, so the two still sum to `total`.
+
+    The posterior predictive interval (`low`, `high`) is the 2.5-97.5% quantiles of the
+    draws' shares, widened to hold the Monte Carlo (Wilson) interval of the pooled share
+    (`mc_low`, `mc_high`): it covers what the evidence leaves open and, conservatively,
+    the chance of each draw's few replicates.
+
+    Args:
+        runs: The per-run table (`RunResult.runs`): `replicate`, `member`, `step_disengaged`,
+            `step_withdrawn`.
+        draws: The draw of each row of `runs` (`alliance_sim.runs.predictive`).
+        members: Order of the members (default: order of appearance).
+
+    Returns:
+        One row per member and outcome (`disengaged`, `withdrawn`): `member`, `outcome`,
+        `p`, `low`, `high`, `mc_low`, `mc_high`, `total`, `calibration`, `chance`,
+        `calibration_share` (NaN when the total is 0), `draws`.
+    """
+    draws = np.asarray(draws, dtype=np.int64)
+    order = members if members is not None else list(dict.fromkeys(runs["member"]))
+    member = runs["member"].astype(object).to_numpy()
+    rows = []
+    for m in order:
+        mask = member == m
+        group = draws[mask]
+        keys, index = np.unique(group, return_inverse=True)
+        sizes = np.bincount(index).astype(float)
+        for outcome in ("disengaged", "withdrawn"):
+            y = runs.loc[mask, f"step_{outcome}"].notna().to_numpy(dtype=float)
+            n = y.size
+            p = float(y.mean())
+            shares = np.bincount(index, weights=y) / sizes
+            between = float(np.sum(sizes * (shares - p) ** 2) / n)
+            within = float(np.sum(sizes * shares * (1.0 - shares)) / n)
+            total = between + within  # = p (1 - p), the variance of Y
+            mean_size = n / len(keys)
+            noise = within / (mean_size - 1.0) if mean_size > 1 else 0.0
+            calibration = min(total, max(0.0, between - noise))
+            wilson_low, wilson_high = wilson(int(y.sum()), n)
+            mc_low, mc_high = float(wilson_low), float(wilson_high)
+            q_low, q_high = weighted_quantiles(shares, sizes, PREDICTIVE_QUANTILES)
+            rows.append(
+                {
+                    "member": m,
+                    "outcome": outcome,
+                    "p": p,
+                    "low": min(q_low, mc_low),
+                    "high": max(q_high, mc_high),
+                    "mc_low": mc_low,
+                    "mc_high": mc_high,
+                    "total": total,
+                    "calibration": calibration,
+                    "chance": total - calibration,
+                    "calibration_share": calibration / total if total > 0 else float("nan"),
+                    "draws": len(keys),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def kaplan_meier(runs: pd.DataFrame, event: str = "withdrawn", horizon: int | None = None) -> pd.DataFrame:
     """Kaplan-Meier estimate of staying in the alliance, per member (`scipy.stats.ecdf`).
 

@@ -573,3 +573,15 @@ def test_an_astronomical_grid_size_is_printed_short(tmp_path):
     code, stderr, stdout = invoke(["validate", str(path)])
     check_outcome(code, stderr, stdout, "astronomical grid")
     assert code == 2 and "about 2.43e+17 points" in stderr
+
+
+def test_a_grid_past_the_range_of_a_float_is_refused_in_one_line(tmp_path):
+    values = "[" + ", ".join(str(k) for k in range(1000)) + "]"
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        f"scenario: {ROOT / 'tests' / 'fixtures' / 'sweeps' / 'pact.yaml'}\ndesign: grid\nparameters:\n"
+        + "".join(f"  actors.a{k}.capacity: {values}\n" for k in range(110))
+    )
+    code, stderr, stdout = invoke(["validate", str(path)])
+    check_outcome(code, stderr, stdout, "grid past the float range")
+    assert code == 2 and "about 1.00e+330 points" in stderr

@@ -7,11 +7,16 @@ Kinds for a run (`RunResult`):
 - `status`: with one replicate (or `replicate=r`), a bar per member coloured by status;
   with many, the share of replicates in each status by month, stacked.
 - `probabilities`: each member's probability of disengaging and of withdrawing within
-  the horizon, with 95% Wilson intervals (`alliance_sim.runs.statistics.defection_table`).
+  the horizon, with 95% Wilson intervals (`alliance_sim.runs.statistics.defection_table`);
+  for a run that drew from a posterior, also the wider posterior predictive interval.
 - `survival`: Kaplan-Meier curves of staying engaged and of staying a member, with 95%
   Greenwood intervals (`alliance_sim.runs.statistics.kaplan_meier`).
 - `trust`: the trust matrix (observer's trust in each ally, mean across replicates) as
   heatmaps at chosen months; needs the `trust` table (`outputs.trust_matrix: true`).
+
+Kinds of the posterior a run drew from (in its standard set when it drew from one):
+`posterior` (prior against posterior per parameter) and `posterior_pairs` (the particles
+over the most correlated pairs of parameters).
 
 Kinds for a sweep (`SweepResult`): `heatmap` (one member's defection probability over
 two swept parameters) and `sensitivity` (sensitivity indices with their intervals).
@@ -30,7 +35,8 @@ canvas, never through `matplotlib.pyplot`, so figures can be made from several t
 
 Modules: `style` (colours, fonts, layout), `scenario` (names, members, colours of a
 result), `timeline` (calendar axes, scripted events), `runs` (trajectories, status),
-`defection` (probabilities, survival), `trust` (the trust matrix), `sweeps` (heatmap,
+`defection` (probabilities, survival), `posterior` (prior against posterior, pairs of
+parameters), `trust` (the trust matrix), `sweeps` (heatmap,
 sensitivity), `compare` (`compare_figure`), `explain` (the figures of `explain`) and
 `standard` (`plot`, the standard set, `load_results`, `save_figure`). Everything public is
 importable from `alliance_sim.reporting.figures`.
@@ -46,6 +52,7 @@ from alliance_sim.reporting.figures.explain import (
     load_explain,
     terms_figure,
 )
+from alliance_sim.reporting.figures.posterior import pairs_figure, posterior_figure, posterior_of, strongest_pairs
 from alliance_sim.reporting.figures.runs import quantile_bands, status_figure, status_shares, trajectories_figure
 from alliance_sim.reporting.figures.scenario import (
     colours_of,
@@ -59,6 +66,7 @@ from alliance_sim.reporting.figures.scenario import (
 from alliance_sim.reporting.figures.standard import (
     FORMATS,
     KINDS,
+    POSTERIOR_KINDS,
     RUN_KINDS,
     SWEEP_KINDS,
     figure_bytes,
@@ -108,6 +116,7 @@ __all__ = [
     "LEGEND_ROW",
     "MARKERS",
     "OKABE_ITO",
+    "POSTERIOR_KINDS",
     "PROBABILITY_CMAP",
     "QUANTITY_LABELS",
     "RUN_KINDS",
@@ -138,7 +147,10 @@ __all__ = [
     "member_colours",
     "member_order",
     "month_middle",
+    "pairs_figure",
     "plot",
+    "posterior_figure",
+    "posterior_of",
     "probabilities_figure",
     "quantile_bands",
     "save_figure",
@@ -153,6 +165,7 @@ __all__ = [
     "status_figure",
     "status_shares",
     "step_dates",
+    "strongest_pairs",
     "survival_figure",
     "terms_figure",
     "trajectories_figure",

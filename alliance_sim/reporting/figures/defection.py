@@ -48,12 +48,21 @@ from alliance_sim.runs.statistics import defection_table, kaplan_meier
 def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -> Figure:
     """Each member's probability of disengaging and of withdrawing, with 95% Wilson intervals.
 
+    For a run that drew its parameters from a posterior, both interval kinds: the Monte
+    Carlo (Wilson) interval as a thick bar and the posterior predictive one, which also
+    covers what the evidence leaves open, as a thin bar with caps (its bounds printed).
+
     Args:
         result: A `RunResult`.
         members: Members to show (default: all but the hegemon).
     """
     shown = shown_members(result, members)
-    table = defection_table(result.runs, member_order(result)).set_index("member").loc[shown]
+    predictive = bool(getattr(result, "predictive", False))
+    table = (
+        (result.summary() if predictive else defection_table(result.runs, member_order(result)))
+        .set_index("member")
+        .loc[shown]
+    )
     colours = colours_of(result)
     fig = new_figure(2.4 + 0.62 * len(shown))
     axes = fig.subplots(1, 2, sharey=True)
@@ -63,15 +72,30 @@ def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -
         for y, member in enumerate(shown):
             row = table.loc[member]
             p, low, high = row[f"p_{what}"], row[f"p_{what}_low"], row[f"p_{what}_high"]
+            if predictive:  # the posterior predictive interval, thin; the Monte Carlo one, thick
+                ax.errorbar(
+                    [p],
+                    [y],
+                    xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
+                    fmt="none",
+                    ecolor=colours[member],
+                    elinewidth=1.2,
+                    capsize=7,
+                    alpha=0.8,
+                    gid=f"pi:{what}:{member}",
+                )
+                mc_low, mc_high = row[f"p_{what}_mc_low"], row[f"p_{what}_mc_high"]
+            else:
+                mc_low, mc_high = low, high
             ax.errorbar(
                 [p],
                 [y],
-                xerr=[[max(p - low, 0.0)], [max(high - p, 0.0)]],
+                xerr=[[max(p - mc_low, 0.0)], [max(mc_high - p, 0.0)]],
                 fmt="o",
                 color=colours[member],
                 markersize=9,
-                elinewidth=2.4,
-                capsize=5,
+                elinewidth=4.0 if predictive else 2.4,
+                capsize=0 if predictive else 5,
                 gid=f"p:{what}:{member}",
             )
             ax.annotate(
@@ -85,7 +109,12 @@ def probabilities_figure(result: Any, *, members: Sequence[str] | None = None) -
         ax.set_xlim(-0.03, 1.3)
         ax.set_xticks(np.linspace(0, 1, 6))
         ax.set_title(f"P({what} within {steps} months)", fontsize=FONT, fontweight="bold")
-        ax.set_xlabel("probability (95% Wilson interval)", fontsize=FONT)
+        ax.set_xlabel(
+            "thick: 95% Monte Carlo; thin, printed: 95% posterior predictive"
+            if predictive
+            else "probability (95% Wilson interval)",
+            fontsize=FONT if not predictive else SMALL,
+        )
     axes[0].set_yticks(range(len(shown)), [display_name(result, m) for m in shown], fontsize=FONT)
     colour_labels(axes[0].get_yticklabels(), shown, colours)
     axes[0].set_ylim(len(shown) - 0.5, -0.5)

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from alliance_sim.errors import InputError
 from alliance_sim.reporting.figures.defection import probabilities_figure, survival_figure
+from alliance_sim.reporting.figures.posterior import has_posterior, pairs_figure, posterior_figure
 from alliance_sim.reporting.figures.runs import status_figure, trajectories_figure
 from alliance_sim.reporting.figures.scenario import hegemon
 from alliance_sim.reporting.figures.sweeps import heatmap_figure, sensitivity_figure
@@ -57,7 +58,9 @@ RUN_KINDS: dict[str, Callable[..., Figure]] = {
 """Figure kinds of a run, in the order of the standard set."""
 SWEEP_KINDS: dict[str, Callable[..., Figure]] = {"heatmap": heatmap_figure, "sensitivity": sensitivity_figure}
 """Figure kinds of a sweep."""
-KINDS = (*RUN_KINDS, *SWEEP_KINDS)
+POSTERIOR_KINDS: dict[str, Callable[..., Figure]] = {"posterior": posterior_figure, "posterior_pairs": pairs_figure}
+"""Figure kinds of the posterior a run drew from (`alliance_sim.reporting.figures.posterior`)."""
+KINDS = (*RUN_KINDS, *SWEEP_KINDS, *POSTERIOR_KINDS)
 """Every figure kind (the same names as `alliance_sim.reporting.kinds.KINDS`)."""
 
 
@@ -81,7 +84,7 @@ def plot(result: Any, kind: str = "trajectories", **options: Any) -> Figure:
             the kind needs that the result lacks.
     """
     sweep = is_sweep(result)
-    kinds = SWEEP_KINDS if sweep else RUN_KINDS
+    kinds = SWEEP_KINDS if sweep else {**RUN_KINDS, **POSTERIOR_KINDS}
     if kind not in KINDS:
         raise InputError(f"unknown figure kind {kind!r} (kinds: {', '.join(KINDS)})", field="kind")
     if kind not in kinds:
@@ -141,6 +144,8 @@ def standard_kinds(result: Any) -> list[str]:
     kinds = ["trajectories", "status", "probabilities", "survival"]
     if getattr(result, "trust", None) is not None and len(result.trust):
         kinds.append("trust")
+    if has_posterior(result):
+        kinds += list(POSTERIOR_KINDS)
     return kinds
 
 
@@ -171,7 +176,7 @@ def standard_plan(result: Any, *, members: Sequence[str] | None = None) -> dict[
     kinds = standard_kinds(result)
     if not is_sweep(result):
         options = {"members": list(members)} if members else {}
-        return {kind: (kind, dict(options)) for kind in kinds}
+        return {kind: (kind, dict(options) if kind in RUN_KINDS else {}) for kind in kinds}
     plan: dict[str, tuple[str, dict[str, Any]]] = {}
     probabilities = result.probabilities()
     if not len(probabilities):
