@@ -6,8 +6,6 @@ tables, figures or Mesa), so checking a folder of scenarios is quick.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,8 @@ def validate(files: tuple[Path, ...], quiet: bool, as_json: bool) -> None:
       alliance-sim validate scenarios/*.yaml scenarios/**/*.yaml
       alliance-sim validate scenarios/sweeps/sobol_csto.yaml --json
     """
+    import json
+
     problems = 0
     report: list[dict[str, Any]] = []
     for path in dict.fromkeys(files):
@@ -119,6 +119,9 @@ def evidence(actor: str | None, param: str | None, ledger: Path | None, as_json:
       alliance-sim evidence --param actors.armenia.trust_prior
       alliance-sim evidence --actor kazakhstan --json
     """
+    import dataclasses
+    import json
+
     from alliance_sim import evidence as ev
 
     path = ledger or ev.find_ledger(None)
@@ -174,6 +177,8 @@ def patterns(
       alliance-sim patterns scenarios/csto_2022.yaml -n 1000 --seed 3 --json
       alliance-sim patterns scenarios/csto_2022.yaml --fit
     """
+    import json
+
     from alliance_sim import evidence as ev
     from alliance_sim.evidence import load_with_provenance as load
     from alliance_sim.evidence import patterns as pt

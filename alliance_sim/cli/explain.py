@@ -11,11 +11,8 @@ section when it is the `explain/` folder of a run's results folder.
 
 from __future__ import annotations
 
-import json
-import platform
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +101,8 @@ def explain(
       alliance-sim explain scenarios/csto_2022.yaml --out results/baseline/explain
       alliance-sim explain scenarios/csto_2022.yaml --set model.value.fear=0.5 -q
     """
+    import json
+
     from alliance_sim.evidence import load_with_provenance
     from alliance_sim.runs.explain import resolve_mechanisms
 
@@ -299,6 +298,8 @@ def format_replay(result: Any) -> str:
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
+    import json
+
     return json.loads(frame.to_json(orient="records"))
 
 
@@ -332,6 +333,9 @@ def explain_json(result: Any, members: Sequence[str] | None, out: Path | None, f
 
 
 def _manifest(loaded: Any, explanation: Any, mechanisms: list[str] | None, events: bool, seconds: float) -> dict:
+    import platform
+    from datetime import UTC, datetime
+
     import alliance_sim
     from alliance_sim.core.mechanisms import MECHANISMS
     from alliance_sim.runs.results import git_commit

@@ -7,7 +7,6 @@ checked before anything is drawn.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +202,8 @@ def compare(
       alliance-sim compare results/baseline results/full_assistance --out results/compare.png
       alliance-sim compare results/baseline results/full_assistance --member armenia --json
     """
+    import json
+
     if labels and len(labels) != len(folders):
         raise InputError(f"{len(labels)} --label for {len(folders)} folders", field="label")
     if out is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,21 +90,32 @@ def overwrite_option(help: str = "Replace existing output files.") -> Decorator:
     return click.option("--overwrite", is_flag=True, help=help)
 
 
-def workers_option() -> Decorator:
-    """`--workers/-w`, with the same default for every command that runs simulations."""
+def workers_option(default: int = 1) -> Decorator:
+    """`--workers/-w`: the most worker processes a command may start (0: one per core).
+
+    The default is 1 (this process) for every command but `sweep`, whose default is 0:
+    a sweep's driver times a pilot chunk and starts workers only when they finish the
+    rest sooner than it would alone, so a small sweep still runs in this process.
+    """
+    piloted = " Workers start only when a short pilot says they finish sooner." if default == 0 else ""
     return click.option(
         "-w",
         "--workers",
         type=click.IntRange(0, 4096),
-        default=1,
+        default=default,
         show_default=True,
-        help="Worker processes: 1 runs in this process, 0 uses every core.",
+        help=f"Worker processes: 1 runs in this process, 0 uses every core.{piloted}",
     )
 
 
 def resolve_workers(workers: int) -> int:
-    """The number of workers `--workers` asks for (0: every core)."""
-    return workers or (os.cpu_count() or 1)
+    """The number of workers `--workers` asks for (0: every core this process may use)."""
+    if workers:
+        return workers
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity on this platform
+        return os.cpu_count() or 1
 
 
 def engine_option(choices: tuple[str, ...] = ("auto", "mesa", "ensemble"), default: str | None = "auto") -> Decorator:
@@ -175,6 +185,8 @@ def check_dask(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 def _probe_writable(folder: Path, option: str) -> None:
     """Fail unless a file can be created in `folder` (an existing folder)."""
+    import tempfile
+
     try:
         handle, name = tempfile.mkstemp(prefix=".alliance-sim-probe-", dir=folder)
     except OSError as exc:

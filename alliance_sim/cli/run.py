@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 import sys
 from pathlib import Path
@@ -81,6 +79,8 @@ def run(
       alliance-sim run scenarios/csto_2022.yaml -n 2000 --workers 0
       alliance-sim run scenarios/csto_2022.yaml -n 300 --fixed
     """
+    import json
+
     from alliance_sim.evidence import load_with_provenance as load
 
     loaded = load(scenario, overrides) if from_month is None else from_month_on(load(scenario), overrides, from_month)
@@ -160,6 +160,8 @@ def from_month_on(loaded: Any, overrides: tuple[str, ...], month: str) -> Any:
     Raises:
         InputError: No overrides, a month outside the run, or a bad override.
     """
+    import dataclasses
+
     from alliance_sim.core.types import month_index, month_label, parse_month
     from alliance_sim.scenario.loader import Override, parse_override, with_overrides
 
@@ -218,8 +220,8 @@ class _NoBar:
 
 
 def _progress(total: int, silent: bool) -> Any:
-    if silent or total < 2:
+    if silent or total < 2 or not sys.stderr.isatty():  # no bar where it would not show: nothing to load
         return _NoBar()
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a terminal's bar (tqdm.auto would also load asyncio for notebooks)
 
-    return tqdm(total=total, unit="run", file=sys.stderr, disable=None, leave=False, desc="replicates")
+    return tqdm(total=total, unit="run", file=sys.stderr, leave=False, desc="replicates")

@@ -6,7 +6,6 @@ with code 2; Ctrl-C leaves a resumable folder and exits with code 130.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from alliance_sim.errors import InputError
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @opt.out_option("The sweep folder (default: results/<spec name>).")
-@opt.workers_option()
+@opt.workers_option(default=0)
 @click.option(
     "--dask",
     metavar="local|ADDRESS",
@@ -59,8 +58,9 @@ def sweep(
 
     Results stream to Parquet in --out as chunks finish; after a crash or Ctrl-C,
     run the same command with --resume. --workers N is the most local worker
-    processes the sweep starts: a short pilot times a run, and workers start only
-    when they finish sooner than this process alone. See docs/sweeps.md.
+    processes the sweep starts (default 0: one per core): a short pilot times a run,
+    and workers start only when they finish sooner than this process alone, so a
+    small sweep runs here. --workers 1 never starts any. See docs/sweeps.md.
 
     \b
     Examples:
@@ -167,6 +167,8 @@ def analyze(
       alliance-sim analyze results/sobol --member kazakhstan --outcome disengaged
       alliance-sim analyze results/sweep1 --out results/sweep1-tables --json
     """
+    import json
+
     from alliance_sim.experiments.results import SweepResult
     from alliance_sim.reporting.sweep_summary import format_probabilities, format_sensitivity, format_survival
 
@@ -211,4 +213,6 @@ def analyze(
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
+    import json
+
     return json.loads(frame.to_json(orient="records"))

@@ -70,21 +70,35 @@ def run_chunks(
 ) -> Iterator[tuple[int, Trace]]:
     """Run the replicates chunk by chunk, yielding each chunk's trace as soon as it is done.
 
-    Memory stays that of one chunk whatever the number of replicates (for a caller that
-    writes each chunk out and drops it); the numbers are those of `run_ensemble`, since
-    every replicate is a row of its own.
+    Memory stays that of one chunk whatever the number of replicates: every chunk is
+    written into the same arrays, allocated once, so a yielded trace holds its numbers
+    only until the next chunk is asked for (a caller writes each chunk out, or copies it,
+    before it goes on). The numbers are those of `run_ensemble`, since every replicate is
+    a row of its own.
 
     Yields:
         (index of the chunk's first replicate in `seeds`, the chunk's trace).
     """
     timeline = _timeline(config)
     seeds = list(seeds)
-    chunk = chunk or chunk_size(timeline[0][1])
-    for start in range(0, len(seeds), max(1, chunk)):
-        part = seeds[start : start + chunk]
-        trace = Trace.empty(timeline[0][1], (len(part),), terms=terms)
-        _run(timeline, part, trace)
+    chunk = max(1, min(chunk or chunk_size(timeline[0][1]), len(seeds)))
+    whole = Trace.empty(timeline[0][1], (chunk,), terms=terms, filled=False)
+    for start in range(0, len(seeds), chunk):
+        stop = min(start + chunk, len(seeds))
+        trace = _part(whole, 0, stop - start)
+        _run(timeline, seeds[start:stop], trace)
         yield start, trace
+
+
+def _part(trace: Trace, start: int, stop: int) -> Trace:
+    """Replicates `start:stop` of a trace, as views of its arrays."""
+    return Trace(
+        members={name: array[:, start:stop] for name, array in trace.members.items()},
+        war_load=trace.war_load[:, start:stop],
+        trust=_rows(trace.trust, start, stop),
+        demand=_rows(trace.demand, start, stop),
+        terms=_rows(trace.terms, start, stop),
+    )
 
 
 def _run(timeline: Timeline, seeds: Sequence[int], trace: Trace, log: EventLog | None = None, offset: int = 0) -> None:
@@ -142,18 +156,12 @@ def run_ensemble(
     timeline = _timeline(config)
     world = timeline[0][1]
     seeds = list(seeds)
-    trace = Trace.empty(world, (len(seeds),), terms=terms)
+    trace = Trace.empty(world, (len(seeds),), terms=terms, filled=False)  # every row is written
     answers = np.full((len(seeds), world.n_requests), -1, dtype=np.int8)
     chunk = chunk_size(world)
     for start in range(0, len(seeds), chunk):
         stop = min(start + chunk, len(seeds))
-        part = Trace(
-            members={name: array[:, start:stop] for name, array in trace.members.items()},
-            war_load=trace.war_load[:, start:stop],
-            trust=_rows(trace.trust, start, stop),
-            demand=_rows(trace.demand, start, stop),
-            terms=_rows(trace.terms, start, stop),
-        )
+        part = _part(trace, start, stop)
         _run(timeline, seeds[start:stop], part, log, start)
         assert part.answers is not None
         answers[start:stop] = part.answers

@@ -2,10 +2,19 @@
 
 Both engines call these functions (the Mesa engine with no batch axis, the ensemble
 with one), so they stay equal by construction whichever implementation runs. The two
-implementations do the same IEEE operations in the same order (additions, products and
-divisions only, no `exp`, `log` or `pow`, whose last bit may differ between numba and
-numpy), so they give the same numbers bit for bit; `tests/unit/test_kernels.py` runs
-the baseline both ways and compares the whole trace.
+implementations do the same IEEE operations in the same order, so they give the same
+numbers bit for bit; `tests/unit/test_kernels.py` runs the baseline and every shipped
+scenario both ways and compares the whole trace and the event log.
+
+Compiled: relaxation (phase 1), the allies' answers and learning from them (phase 3),
+weighing membership and smoothing the pressure (phase 4), the hegemon (phase 5), the
+status transitions (phase 6) and writing the month into the trace. numba's `exp` is not
+numpy's in the last bit (numpy has SIMD code of its own: on an AVX-512 machine about one
+value in twenty differs), so a phase whose probabilities are logistic (the answers, the
+status) is split: a kernel writes the negated arguments of every probability of the
+month into one array, numpy takes their `exp` in one call, and a second kernel does the
+rest. numpy's `exp` of a value does not depend on the array around it, so the numbers
+are those of `dynamics.sigmoid`.
 
 Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
 ``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled
@@ -283,9 +292,11 @@ def weigh(world: World, state: State) -> np.ndarray | None:
             -w.coercion,
         ]
     )
-    terms = np.empty((*batch, m, weights.size))
-    stay, leave, internal, max_threat, net = (np.empty((*batch, m)) for _ in range(5))
-    cred = np.empty((*batch, m, n))
+    # Written in place: the state's own arrays (made C-contiguous float64 if they were not).
+    terms, stay, leave, cred, internal, max_threat = (
+        _writable(state, name) for name in ("terms", "value_stay", "value_leave", "cred", "credibility", "max_threat")
+    )
+    net = np.empty((*batch, m))
     others = np.asarray(world.others, dtype=np.float64)
     others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
     kernels.weigh(
@@ -342,12 +353,6 @@ def weigh(world: World, state: State) -> np.ndarray | None:
         max_threat.reshape(-1, m),
         net.reshape(-1, m),
     )
-    state.terms[...] = terms
-    state.value_stay[...] = stay
-    state.value_leave[...] = leave
-    state.cred[...] = cred
-    state.credibility[...] = internal
-    state.max_threat[...] = max_threat
     return net
 
 
@@ -383,3 +388,225 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         return
     base = np.ascontiguousarray(baseline, dtype=np.float64)
     kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)
+
+
+# --- Status (phase 6) -------------------------------------------------------------------
+
+
+def transition(world: World, state: State, draw: np.ndarray) -> bool:
+    """Phase 6 compiled (`phases.reconsider_status`), in place; False (nothing done) under numpy.
+
+    numba's `exp` does not match numpy's in the last bit on every machine (numpy may use
+    SIMD code of its own), so the four logistic probabilities take their `exp` from numpy,
+    on one array of their negated arguments for the whole batch; the arguments before it
+    and everything after it are compiled, with the same operations in the same order as
+    `dynamics.transition_with_notice`.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    status = world.config.model.status
+    m = world.m
+    z = np.empty((*state.status.shape, 4))
+    kernels.status_exponents(
+        _flat(state.pressure, 1),
+        status.disengage,
+        status.withdraw,
+        status.reengage,
+        status.rejoin,
+        status.scale,
+        z.reshape(-1, m, 4),
+    )
+    np.exp(z, out=z)
+    states = _writable_int(state, "status", np.int8)
+    notices = _writable_int(state, "notice", np.int16)
+    kernels.transition(
+        states.reshape(-1, m),
+        notices.reshape(-1, m),
+        _flat(draw, 1),
+        z.reshape(-1, m, 4),
+        int(status.notice_months),
+        np.ascontiguousarray(world.is_hegemon > 0),
+    )
+    return True
+
+
+def _writable_int(state: State, name: str, dtype: Any) -> np.ndarray:
+    """The state's integer array `name`, made C-contiguous of `dtype` in place if it was not."""
+    array: np.ndarray = getattr(state, name)
+    if not (array.flags.c_contiguous and array.dtype == dtype and array.flags.writeable):
+        array = np.array(array, dtype=dtype, order="C", copy=True)
+        setattr(state, name, array)
+    return array
+
+
+# --- Recording a month ------------------------------------------------------------------
+
+
+RECORDED = (
+    "status",
+    "notice",
+    "pressure",
+    "credibility",
+    "value_stay",
+    "value_leave",
+    "max_threat",
+    "protest",
+    "reward",
+    "signal",
+    "offers",
+    "grievance",
+    "trust_in_hegemon",
+    "regime_trust_in_hegemon",
+    "fear_of_hegemon",
+)
+"""The traced quantities `record` writes, in the order of its output arguments."""
+
+
+def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
+    """Write one month's traced per-member quantities into `members` (name -> row), compiled.
+
+    The same numbers as `trace.QUANTITIES` reads; False (nothing done) under numpy or when
+    a row is not a C-contiguous array of the trace's type.
+    """
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None or set(members) != set(RECORDED):
+        return False
+    m = world.m
+    rows = [members[name] for name in RECORDED]
+    if not all(row.flags.c_contiguous and row.flags.writeable for row in rows):
+        return False
+    if rows[0].dtype != np.int8 or rows[1].dtype != np.int16 or any(row.dtype != np.float64 for row in rows[2:]):
+        return False
+    h = world.hegemon
+    fear = np.ascontiguousarray(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h], dtype=np.float64)
+    kernels.record(
+        _flat(state.status, 1, np.int8),
+        _flat(state.notice, 1, np.int16),
+        _flat(state.pressure, 1),
+        _flat(state.credibility, 1),
+        _flat(state.value_stay, 1),
+        _flat(state.value_leave, 1),
+        _flat(state.max_threat, 1),
+        _flat(state.protest, 1),
+        _flat(state.reward, 1),
+        _flat(state.signal, 1),
+        _flat(state.offers, 2),
+        _flat(state.grievance, 2),
+        _flat(state.intent, 2),
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        np.ascontiguousarray(world.share, dtype=np.float64),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        fear,
+        h,
+        *(row.reshape(-1, m) for row in rows),
+    )
+    return True
+
+
+# --- Pressure and the hegemon (phases 4 and 5) ------------------------------------------
+
+
+def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
+    """Fold this month's net value into the smoothed pressure, compiled, in place; False under numpy."""
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    pressure = _writable(state, "pressure")
+    kernels.smooth_pressure(pressure.reshape(-1), _flat(np.broadcast_to(net, pressure.shape), 0).reshape(-1), smoothing)
+    return True
+
+
+def hegemon_acts(world: World, state: State) -> bool:
+    """Phase 5 compiled (`phases.hegemon_acts` says what it does), in place; False under numpy."""
+    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    if kernels is None:
+        return False
+    m = world.m
+    params = world.config.model.hegemon
+    reacted = state.reacted
+    if not (reacted.flags.c_contiguous and reacted.flags.writeable and reacted.dtype == np.bool_):
+        reacted = np.array(reacted, dtype=np.bool_)
+        state.reacted = reacted
+    n = state.intent.shape[-1]
+    kernels.hegemon_acts(
+        _writable(state, "pressure").reshape(-1, m),
+        _writable(state, "previous").reshape(-1, m),
+        _flat(state.status, 1, np.int8),
+        _writable(state, "reward").reshape(-1, m),
+        _writable(state, "signal").reshape(-1, m),
+        _writable(state, "intent").reshape(-1, m, n),
+        reacted.reshape(-1),
+        _flat(state.war_load, 0),
+        float(world.capacity[world.hegemon]),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        np.ascontiguousarray(world.coercion_exposure, dtype=np.float64),
+        world.hegemon,
+        world.config.model.status.disengage - params.watch,
+        params.reward,
+        params.coerce,
+        params.deter,
+    )
+    return True
+
+
+# --- The allies' answers (phase 3) ------------------------------------------------------
+
+
+def ally_answers(
+    world: World, state: State, requester: int, attacker: int | np.ndarray, draws: np.ndarray
+) -> np.ndarray | None:
+    """Every member's answer level to a request (`phases.ally_answers`), compiled; None under numpy.
+
+    As in the status phase, the `exp` of the two logistic probabilities is numpy's, taken on
+    one array of their negated arguments; the scores before it and the levels after it are
+    compiled.
+
+    Args:
+        world: The compiled scenario.
+        state: The state.
+        requester: The member that asks.
+        attacker: The attacker's actor index, -1 for internal unrest; an int or one per replicate.
+        draws: Each member's draw for this request, (..., m).
+
+    Returns:
+        The levels 0 (refused), 1 (token), 2 (full), int8, (..., m).
+    """
+    batch = state.status.shape[:-1]
+    kernels = _compiled(int(np.prod(batch)))
+    if kernels is None:
+        return None
+    m = world.m
+    params = world.config.model.answer
+    z = np.empty((*batch, m, 2))
+    kernels.answer_exponents(
+        _flat(state.alpha, 2),
+        _flat(state.beta, 2),
+        _flat(state.alpha_int, 2),
+        _flat(state.beta_int, 2),
+        _flat(state.intent, 2),
+        _flat(state.war_load, 0),
+        _flat(np.broadcast_to(attacker, batch), 0, np.int64),
+        requester,
+        np.ascontiguousarray(world.capacity[:m], dtype=np.float64),
+        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
+        np.ascontiguousarray(world.ratio, dtype=np.float64),
+        np.ascontiguousarray(world.proximity, dtype=np.float64),
+        np.ascontiguousarray(world.offense, dtype=np.float64),
+        np.ascontiguousarray(world.ties, dtype=np.float64),
+        params.bias,
+        params.trust,
+        params.capacity,
+        params.threat,
+        params.ties,
+        params.internal,
+        params.token_band,
+        z.reshape(-1, m, 2),
+    )
+    np.exp(z, out=z)
+    levels = np.empty((*batch, m), dtype=np.int8)
+    kernels.answer_levels(z.reshape(-1, m, 2), _flat(draws, 1), levels.reshape(-1, m))
+    return levels

@@ -143,6 +143,8 @@ def weigh_membership(world: World, state: State) -> np.ndarray:
 
 def update_pressure(world: World, state: State, net: np.ndarray) -> None:
     """Phase 4 (end): fold this month's net value into every member's smoothed pressure."""
+    if kernels.smooth_pressure(state, net, world.config.model.status.smoothing):
+        return
     state.pressure[...] = dyn.smooth_pressure(state.pressure, net, world.config.model.status.smoothing)
 
 
@@ -157,6 +159,8 @@ def hegemon_acts(world: World, state: State) -> None:
     to every member rises by `hegemon.deter`, and the defector sees it as that much more
     hostile.
     """
+    if kernels.hegemon_acts(world, state):
+        return
     params = world.config.model.hegemon
     h = world.hegemon
     spare = spare_capacity(world, state)[..., None]
@@ -186,6 +190,8 @@ def reconsider_status(world: World, state: State, draw: np.ndarray) -> np.ndarra
     Returns:
         The new statuses.
     """
+    if kernels.transition(world, state, draw):
+        return state.status
     status = world.config.model.status
     new, notice = dyn.transition_with_notice(
         state.status,
@@ -340,6 +346,9 @@ def resolve_request(world: World, state: State, request: Request, levels: np.nda
 
 def ally_answers(world: World, state: State, request: Request, draws: np.ndarray) -> np.ndarray:
     """Every member's answer level to `request` from its draw (0 refuse, 1 token, 2 full), (..., m)."""
+    levels = kernels.ally_answers(world, state, request.requester, attacker_of(state, request), draws)
+    if levels is not None:
+        return levels
     scores = answer_scores(world, state, request)
     return np.asarray(dyn.ally_answer(scores, world.config.model.answer.token_band, draws))
 

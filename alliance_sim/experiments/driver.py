@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -46,9 +46,6 @@ from alliance_sim.experiments.executors import (
     cpu_count,
     start_worker_server,
 )
-from alliance_sim.experiments.results import SweepResult
-from alliance_sim.experiments.spec import SweepSpec, load_sweep_spec
-from alliance_sim.experiments.storage import SweepStore
 from alliance_sim.files import check_replaceable
 from alliance_sim.runs.pipeline import (
     BLOCK,
@@ -66,6 +63,11 @@ from alliance_sim.runs.results import RunResult
 from alliance_sim.runs.seeds import run_seeds
 from alliance_sim.scenario.config import ScenarioConfig
 from alliance_sim.scenario.loader import LoadedScenario
+
+if TYPE_CHECKING:  # sweeps only: imported where a sweep starts, so `run` does not load them
+    from alliance_sim.experiments.results import SweepResult
+    from alliance_sim.experiments.spec import SweepSpec
+    from alliance_sim.experiments.storage import SweepStore
 
 PILOT_RUNS = {"ensemble": 256, "mesa": 4}
 """Runs in the pilot chunk that times a run, by engine."""
@@ -446,6 +448,8 @@ def _prepare_store(
     spec: SweepSpec, out: Path, resume: bool, overwrite: bool, engine: str, posterior: dict[str, Any] | None = None
 ) -> SweepStore:
     """Open the sweep in `out` (resume), replace it (overwrite) or create it; the caller holds the lock."""
+    from alliance_sim.experiments.storage import SweepStore
+
     store = SweepStore(out)
     if out.exists() and not store.exists():
         if not out.is_dir():
@@ -570,6 +574,9 @@ def sweep(
             writer, or worker processes that cannot start.
         KeyboardInterrupt: On Ctrl-C, after the folder is left resumable.
     """
+    from alliance_sim.experiments.results import SweepResult
+    from alliance_sim.experiments.spec import SweepSpec, load_sweep_spec
+
     _refuse_in_worker_start_up()
     if not isinstance(spec, SweepSpec):
         spec = load_sweep_spec(spec)
@@ -632,6 +639,8 @@ def _sweep(
         timeseries=Timeseries(timeseries.stride, timeseries.quantities) if timeseries is not None else None,
         predictive=predictive,
     )
+    from alliance_sim.experiments.storage import SweepStore
+
     posterior = manifest_record(predictive, spec.loaded)
     with SweepStore(folder).lock():
         store = _prepare_store(spec, folder, resume or retry_failed, overwrite, chosen, posterior)

@@ -458,6 +458,8 @@ class MemoryStore:
         if not parts:
             return None
         frame = tb.to_pandas(pa.concat_tables(parts, promote_options="permissive"))
+        if frame["run_id"].is_monotonic_increasing:  # one chunk, or chunks in order: sorted already
+            return frame
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 

@@ -178,12 +178,24 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
         if field.type.ordered:
             frame[field.name] = frame[field.name].astype(_ordered_dtype(field.name))
         else:
-            column = frame[field.name].cat.remove_unused_categories()
-            frame[field.name] = column.cat.set_categories(sorted(column.cat.categories))
+            frame[field.name] = _used_sorted(frame[field.name])
     for column in ("step_disengaged", "step_withdrawn", "request"):
         if column in frame.columns:
             frame[column] = frame[column].astype("Int32")
     return frame
+
+
+def _used_sorted(column: pd.Series) -> pd.Series:
+    """A categorical column with only the categories it uses, sorted.
+
+    The same as ``remove_unused_categories`` then ``set_categories(sorted(...))``, without
+    the sort of every code that ``remove_unused_categories`` makes (a count per category
+    instead: a run's trust table has half a million rows).
+    """
+    codes = column.cat.codes.to_numpy()
+    categories = column.cat.categories
+    counts = np.bincount(codes[codes >= 0], minlength=len(categories))
+    return column.cat.set_categories(sorted(categories[counts[: len(categories)] > 0]))
 
 
 # --- From traces to tables ---------------------------------------------------------------

@@ -90,18 +90,24 @@ def test_every_help_ends_with_examples():
 def test_shared_options_mean_the_same_everywhere():
     ctx = click.Context(main)
     seen: dict[str, dict[str, object]] = {}
+    worker_defaults: dict[str, object] = {}
     for name in COMMANDS:
         for param in main.get_command(ctx, name).params:
             if not isinstance(param, click.Option):
                 continue
             for flag in ("--member", "--outcome", "--workers", "--json", "--overwrite", "--quiet"):
                 if flag in param.opts:
-                    key = (tuple(sorted(param.opts)), param.name, param.multiple, str(param.type), param.default)
+                    default = param.default
+                    if flag == "--workers":  # the one default that differs, checked below
+                        worker_defaults[name], default = default, None
+                    key = (tuple(sorted(param.opts)), param.name, param.multiple, str(param.type), default)
                     seen.setdefault(flag, {})[name] = key
     assert set(seen) == {"--member", "--outcome", "--workers", "--json", "--overwrite", "--quiet"}
     for flag, by_command in seen.items():
         assert len(set(by_command.values())) == 1, (flag, by_command)
     assert {"run", "sweep"} <= set(seen["--workers"])
+    # Every core for a sweep (its pilot starts workers only when they pay), this process elsewhere.
+    assert worker_defaults == {name: 0 if name == "sweep" else 1 for name in worker_defaults}
     assert {"plot", "compare", "analyze"} <= set(seen["--member"])
     assert {"run", "validate", "evidence", "patterns", "analyze", "compare"} <= set(seen["--json"])
     outcome = main.get_command(ctx, "analyze").params

@@ -179,7 +179,7 @@ def test_unwritable_folder_is_found_by_trying(tmp_path, monkeypatch):
     def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(options.tempfile, "mkstemp", deny)
+    monkeypatch.setattr("tempfile.mkstemp", deny)  # options imports tempfile where it probes
     with pytest.raises(InputError, match=r"cannot write in .*Permission denied"):
         options.check_output_folder(tmp_path / "new", overwrite=False)
 

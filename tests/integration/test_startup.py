@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "pandas", "pyarrow", "mesa", "scipy")
+HEAVY = ("matplotlib", "pandas", "pyarrow", "mesa", "scipy", "numba", "llvmlite")
 """Libraries that neither `--help` nor `validate` uses."""
+STARTUP_STDLIB = ("tempfile", "platform", "asyncio")
+"""Standard modules the command line imports only where a command uses them."""
 NUMERIC = ("numpy", "pydantic", "yaml")
 """Libraries `validate` needs and `--help` does not."""
 
@@ -33,14 +35,21 @@ def command() -> list[str]:
 
 def imported(argv: list[str]) -> tuple[set[str], subprocess.CompletedProcess[str]]:
     """The top-level packages a fresh process imported while running `argv`."""
+    modules, done = imported_modules(argv)
+    return {name.split(".")[0] for name in modules}, done
+
+
+def imported_modules(argv: list[str]) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Every module (full dotted name) a fresh process imported while running `argv`."""
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    env.pop("ALLIANCE_SIM_KERNELS", None)  # the default choice of kernels
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     names = set()
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
             name = line.rsplit("|", 1)[1].strip()
             if name != "package":  # the log's header row
-                names.add(name.split(".")[0])
+                names.add(name)
     return names, done
 
 
@@ -49,7 +58,20 @@ def test_help_loads_only_the_command_line():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Commands:" in done.stdout
     assert "click" in names  # the log is read
-    assert names.isdisjoint(HEAVY + NUMERIC), sorted(names & set(HEAVY + NUMERIC))
+    assert names.isdisjoint(HEAVY + NUMERIC + STARTUP_STDLIB), sorted(names & set(HEAVY + NUMERIC + STARTUP_STDLIB))
+
+
+def test_a_small_run_loads_no_compiler_figures_progress_bar_or_sweep_modules():
+    """`run` of a few hundred replicates: numpy kernels (numba only from 1,024), no bar off a terminal."""
+    modules, done = imported_modules([*command(), "run", "scenarios/csto_2022.yaml", "-n", "300"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "P(disengaged)" in done.stdout
+    names = {name.split(".")[0] for name in modules}
+    assert {"numpy", "pandas", "pyarrow"} <= names  # the log is read
+    unused = ("numba", "llvmlite", "matplotlib", "scipy", "mesa", "tqdm", "asyncio", "dask")
+    assert names.isdisjoint(unused), sorted(names & set(unused))
+    sweep_only = {"alliance_sim.experiments.spec", "alliance_sim.scenario.sweep"}
+    assert modules.isdisjoint(sweep_only), sorted(modules & sweep_only)
 
 
 def test_validate_loads_no_tables_figures_mesa_or_scipy():

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from alliance_sim.cli import options as opt
 from alliance_sim.cli.main import main
 from alliance_sim.experiments.driver import sweep
 from alliance_sim.experiments.executors import SerialExecutor
@@ -70,6 +71,36 @@ def test_sweep_then_analyze(cli, tmp_path):
         assert (out / "analysis" / name).exists()
     table = pd.read_csv(out / "analysis" / "probabilities.csv")
     assert len(table) == 6 * 3
+
+
+def test_sweep_by_default_may_use_every_core_and_runs_a_small_sweep_here(cli, tmp_path, monkeypatch):
+    from alliance_sim.experiments import driver
+
+    asked: list[object] = []
+    real = driver.execute
+
+    def spy(*args, **kwargs):
+        asked.append(args[-1] if len(args) > 8 else kwargs.get("most"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "execute", spy)
+    spec = write_spec(tmp_path)
+    out = tmp_path / "sweep"
+    done = cli("sweep", spec, "--out", out)  # no --workers
+    assert done.exit_code == 0, done.output
+    assert asked == [opt.resolve_workers(0)]  # up to one worker per core ...
+    assert "(engine ensemble, serial (1 worker))" in done.stdout  # ... and the pilot says 24 runs do not pay
+    serial = cli("sweep", spec, "--out", tmp_path / "serial", "--workers", "1")
+    assert serial.exit_code == 0, serial.output
+    default, one = SweepResult.load(out), SweepResult.load(tmp_path / "serial")
+    pd.testing.assert_frame_equal(default.outcomes, one.outcomes)
+    pd.testing.assert_frame_equal(default.runs.drop(columns="seconds"), one.runs.drop(columns="seconds"))
+
+
+def test_workers_zero_is_the_cores_this_process_may_use():
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert opt.resolve_workers(0) == expected
+    assert opt.resolve_workers(3) == 3
 
 
 def test_sweep_again_needs_resume_or_overwrite(cli, tmp_path):

@@ -4,19 +4,22 @@ on the replicates where they happen)."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from alliance_sim.core import ensemble, kernels, phases, randomness
-from alliance_sim.core.ensemble import run_chunks, run_ensemble
+from alliance_sim.core.ensemble import EventLog, run_chunks, run_ensemble
 from alliance_sim.core.month import run_month
 from alliance_sim.core.randomness import random_block, random_blocks, replicate_seeds
 from alliance_sim.core.state import initial_state
 from alliance_sim.core.trace import Trace
 from alliance_sim.core.world import compile_timeline, compile_world
+from alliance_sim.evidence import load_scenario
 from alliance_sim.model import AllianceModel
 
 
@@ -73,6 +76,36 @@ def test_baseline_trace_is_the_same_compiled_and_in_numpy(implementation, csto_t
     assert_same(compiled, plain)
 
 
+SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("[!s]*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.stem)
+def test_every_scenario_and_its_event_log_are_the_same_compiled_and_in_numpy(implementation, path):
+    """Every phase compiled (the exp of its probabilities taken in numpy) against numpy, event log included."""
+    pytest.importorskip("numba")
+    timeline = compile_timeline(load_scenario(path))
+    seeds = replicate_seeds(3, 60)
+    runs = {}
+    for name in ("numba", "numpy"):
+        assert implementation(name) == name
+        log = EventLog()
+        runs[name] = run_ensemble(timeline, seeds, terms=True, log=log), log.columns(timeline[0][1])
+    assert_same(runs["numba"][0], runs["numpy"][0])
+    for left, right in zip(runs["numba"][1], runs["numpy"][1], strict=True):
+        assert left.keys() == right.keys()
+        for name, values in left.items():
+            np.testing.assert_array_equal(values, right[name], err_msg=name)  # NaN equal to NaN
+
+
+def test_exp_of_numpy_is_what_the_compiled_phases_use():
+    """numba's own exp may differ from numpy's in the last bit: the compiled phases take numpy's."""
+    pytest.importorskip("numba")
+    z = np.linspace(-30.0, 30.0, 4097)
+    e = np.exp(z)
+    assert np.exp(z.reshape(-1, 1)).ravel().tobytes() == e.tobytes()  # shape does not matter
+    assert np.concatenate([np.exp(z[q : q + 7]) for q in range(0, z.size, 7)]).tobytes() == e.tobytes()
+
+
 def test_mesa_engine_is_the_same_compiled_and_in_numpy(implementation, small_config):
     pytest.importorskip("numba")
     runs = {}
@@ -103,7 +136,11 @@ def test_chunks_and_monthly_draws_leave_the_trace_unchanged(monkeypatch, csto_ti
     monkeypatch.setattr(ensemble, "chunk_size", lambda world: 5)
     monkeypatch.setattr(randomness, "BLOCK_BUDGET", 0)
     assert_same(whole, run_ensemble(csto_timeline, seeds, terms=True))
-    parts = list(run_chunks(csto_timeline, seeds, chunk=10))
+    # Each chunk is written into the same arrays: copy it before asking for the next.
+    parts = [
+        (start, Trace(**{name: copy.deepcopy(value) for name, value in vars(part).items()}))
+        for start, part in run_chunks(csto_timeline, seeds, chunk=10)
+    ]
     assert [start for start, _ in parts] == [0, 10, 20]
     for start, part in parts:
         for name, values in arrays(part).items():
@@ -217,3 +254,43 @@ def test_event_log_is_the_same_in_chunks_and_with_events_played_on_their_replica
         for name in mine:
             nan = mine[name].dtype.kind == "f"
             assert np.array_equal(mine[name], theirs[name], equal_nan=nan), name
+
+
+def test_trace_buffers_are_reused_only_when_nobody_holds_them():
+    from alliance_sim.core import trace
+
+    first = trace.buffer((3, 7))
+    address = first.__array_interface__["data"][0]
+    assert trace.buffer((3, 7)) is not first  # held here
+    view = first[1:]
+    del first
+    assert trace.buffer((3, 7)).__array_interface__["data"][0] != address  # a view holds it
+    del view
+    assert trace.buffer((3, 7)).__array_interface__["data"][0] == address  # nobody: reused
+
+
+def test_ensemble_blocks_run_one_after_another_give_the_same_numbers(csto_timeline):
+    """A trace made of a dropped trace's arrays holds its own numbers, not the old ones."""
+    seeds = replicate_seeds(9, 30)
+    kept = run_ensemble(csto_timeline, seeds[:15])
+    first = arrays(kept)
+    copies = {name: values.copy() for name, values in first.items()}
+    del first
+    run_ensemble(csto_timeline, seeds[15:])  # dropped at once: its arrays go back to the pool
+    again = run_ensemble(csto_timeline, seeds[15:])  # reuses them
+    assert_same(run_ensemble(csto_timeline, seeds[15:]), again)
+    for name, values in arrays(kept).items():
+        assert values.tobytes() == copies[name].tobytes(), name  # untouched while held
+
+
+def test_large_trace_buffers_are_reused_only_when_no_view_holds_them(monkeypatch):
+    from alliance_sim.core import trace
+
+    monkeypatch.setattr(trace, "SMALL_PAGES_FROM", 64)  # mapped in small pages
+    first = trace.buffer((5, 40))
+    address = first.__array_interface__["data"][0]
+    view = first[1:][2:]
+    del first
+    assert trace.buffer((5, 40)).__array_interface__["data"][0] != address  # a view of a view holds it
+    del view
+    assert trace.buffer((5, 40)).__array_interface__["data"][0] == address
