@@ -24,7 +24,6 @@ from typing import Any
 import pandas as pd
 
 from alliance_sim.app_support.ensemble_view import png
-from alliance_sim.core.mechanisms import MECHANISMS
 from alliance_sim.reporting.figures.explain import (
     MOVES_LITTLE,
     ExplainResult,
@@ -54,8 +53,8 @@ def seeds_of(seed: int, replicates: int) -> list[int]:
 
 
 def arm_count(config: ScenarioConfig) -> int:
-    """How many arms the knock-out table has: every mechanism and every scripted event with an id."""
-    return len(MECHANISMS) + sum(1 for event in config.events if event.id is not None and event.enabled)
+    """How many arms the knock-out table has (`alliance_sim.runs.explain.arms`)."""
+    return len(explain_runs.arms(config))
 
 
 def explanation(

@@ -15,7 +15,7 @@ from alliance_sim.errors import InputError
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@opt.out_option("The posterior file (default: the one the scenario names in calibration.posterior).")
+@opt.out_option("The posterior file (default: the one the scenario file itself names in calibration.posterior).")
 @click.option(
     "--patterns",
     "patterns_file",
@@ -39,7 +39,10 @@ from alliance_sim.errors import InputError
     callback=opt.check_dask,
     help="Run on Dask: 'local' starts a LocalCluster of worker processes, or a scheduler address like tcp://host:8786.",
 )
-@opt.overwrite_option("Replace an existing --out (the posterior the scenario names is always remade).")
+@opt.overwrite_option(
+    "Replace an existing posterior (without it, the one the scenario names is remade only "
+    "for the same scenario, settings and seed)."
+)
 @opt.quiet_option("No progress and no summary.")
 def calibrate(
     scenario: Path,
@@ -59,10 +62,12 @@ def calibrate(
     Samples the parameters with a plausible range in the ledger (status thresholds, the
     logistic scale, value weights, the hegemon's and the war's constants), the logit step
     of each strength of claim and the weight of reader comments, and keeps the parameter
-    sets whose runs (-n per set) reproduce the reported 2022-2023 patterns at least as well
-    as today's point estimate. Writes the posterior (weighted parameter sets, acceptance
-    diagnostics, seed, hashes) to --out. The same seed gives the same file on any executor
-    and worker count; after a crash or Ctrl-C, the same command resumes. See
+    sets whose runs (-n per set) come as close to the reported 2022-2023 patterns as
+    today's point estimate (up to Monte Carlo error). Writes the posterior (weighted
+    parameter sets, acceptance diagnostics, seed, hashes) to --out, by default to the file
+    the scenario itself names (a what-if that extends it needs --out; replacing a posterior
+    made with other settings needs --overwrite). The same seed gives the same file on any
+    executor and worker count; after a crash or Ctrl-C, the same command resumes. See
     docs/calibration.md.
 
     \b
@@ -73,21 +78,46 @@ def calibrate(
       alliance-sim calibrate scenarios/csto_2022.yaml --dask local --out results/posterior.yaml
     """
     from alliance_sim.evidence import load_with_provenance
-    from alliance_sim.evidence.posterior import posterior_target, write_posterior
+    from alliance_sim.evidence.posterior import names_its_posterior, posterior_target, read_posterior, write_posterior
     from alliance_sim.experiments.calibrate import DEFAULTS, prepare, run_calibration
     from alliance_sim.experiments.executors import make_executor
 
     if out is None:
-        target = posterior_target(load_with_provenance(scenario))
+        loaded = load_with_provenance(scenario)
+        target = posterior_target(loaded)
         if target is None:
             raise InputError("the scenario names no posterior (calibration.posterior); pass --out FILE", field="out")
-        out, overwrite = Path(os.path.normpath(target[0])), True
-    opt.check_output_file(out, overwrite=overwrite)
+        if not names_its_posterior(loaded):
+            raise InputError(
+                f"the posterior {target[0].as_posix()} belongs to the scenario this one extends; "
+                "pass --out FILE (a new file) to calibrate this one",
+                field="out",
+            )
+        out, remake = Path(os.path.normpath(target[0])), True
+    else:
+        remake = False
+    opt.check_output_file(out, overwrite=overwrite or remake)
     settings = DEFAULTS.model_copy(
         update={"population": population, "generations": generations, "replicates": replicates}
     )
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
     calibration = prepare(scenario, patterns=patterns_file, seed=seed, settings=settings, out=out, progress=say)
+    if remake and not overwrite and out.is_file():
+        # The scenario's own posterior is remade without --overwrite only for the same
+        # scenario, settings and seed (a remake after the ledger or patterns changed).
+        try:
+            existing = read_posterior(out)
+        except InputError as exc:
+            raise InputError(
+                f"{out} already exists and is not a posterior this version reads ({exc.message}); "
+                "pass --overwrite to replace it",
+                field="out",
+            ) from None
+        problem = existing.differs(
+            calibration.provenance["scenario_hash"], calibration.settings, calibration.context.seed
+        )
+        if problem is not None:
+            raise InputError(f"{out} already exists and {problem}; pass --overwrite to replace it", field="out")
     if dask:
         given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
         executor = make_executor(workers if given and workers else None, dask)

@@ -77,7 +77,23 @@ def _validate_one(path: Path) -> tuple[str, str, list[str]]:
         f"{config.name}; {len(config.member_ids)} members, {len(config.outside_ids)} outside actors, "
         f"{len(config.events)} events, {len(config.hazards)} hazards, {config.time.horizon_months} months"
     )
-    return "scenario", detail, start_warnings(compile_world(config))
+    warnings = start_warnings(compile_world(config))
+    return "scenario", detail, warnings + _posterior_warnings(loaded)
+
+
+def _posterior_warnings(loaded: Any) -> list[str]:
+    """Read the posterior a scenario names (a missing or bad one is an error); warn if it is stale."""
+    from alliance_sim.evidence.posterior import posterior_path, read_posterior
+
+    path = posterior_path(loaded)
+    if path is None:
+        return []
+    posterior = read_posterior(path)
+    patterns = Path(loaded.ledger).parent / "patterns.yaml" if loaded.ledger is not None else None
+    _, stale = _stale(loaded, posterior, patterns if patterns is not None and patterns.is_file() else None)
+    if stale:
+        return [f"its posterior {path.as_posix()} is stale ({', '.join(stale)}); remake it with alliance-sim calibrate"]
+    return []
 
 
 @click.command()
@@ -236,10 +252,32 @@ def _posterior_column(
     if path is None or loaded.ledger is None:
         return None, ""
     posterior = read_posterior(path)
-    stale = posterior.stale(loaded, patterns_file, scenario=False)
+    calibrated, stale = _stale(loaded, posterior, patterns_file)
     if stale:
         return None, ", ".join(stale)
-    applier = ParticleApplier.for_posterior(loaded, ev.load_ledger(loaded.ledger), posterior.parameters)
+    ledger = ev.load_ledger(loaded.ledger)
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters, locate=posterior.error)
+    if calibrated.ledger is not None:
+        own = ledger if calibrated.ledger == loaded.ledger else ev.load_ledger(calibrated.ledger)
+        posterior.check(ParticleApplier.of(calibrated, own))
     shares = fit.posterior_shares(applier, posterior, reported, seed=seed, replicates=replicates)
     table.insert(table.columns.get_loc("share") + 1, "posterior", shares)
     return fit.log_likelihood_of(shares, replicates), ""
+
+
+def _stale(loaded: Any, posterior: Any, patterns_file: Path | None) -> tuple[Any, list[str]]:
+    """The scenario a posterior was made for, as it is now, and what changed since (`Posterior.stale`).
+
+    The posterior was made for the scenario file that names it (this one, or the base a
+    what-if extends) without overrides: that file is compared, not the overrides or the
+    what-if's own changes.
+    """
+    from alliance_sim.evidence import load_with_provenance
+    from alliance_sim.evidence.posterior import names_its_posterior, posterior_target
+
+    target = posterior_target(loaded)
+    naming = target[1].file if target is not None and target[1] is not None else None
+    calibrated = loaded
+    if naming is not None and (loaded.overrides or not names_its_posterior(loaded)):
+        calibrated = load_with_provenance(Path(naming))
+    return calibrated, posterior.stale(calibrated, patterns_file, scenario=naming is not None)

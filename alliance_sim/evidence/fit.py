@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from alliance_sim.core.ensemble import Timeline, run_ensemble
 from alliance_sim.core.randomness import replicate_seeds
 from alliance_sim.core.world import compile_timeline
-from alliance_sim.errors import InputError
-from alliance_sim.evidence.patterns import Pattern, holds_status
+from alliance_sim.evidence.patterns import Fact, Pattern, facts_of, holds_status, log_shares
 from alliance_sim.evidence.posterior import Posterior
 from alliance_sim.evidence.space import ParticleApplier
-from alliance_sim.scenario.config import ScenarioConfig, month_index
+from alliance_sim.scenario.config import ScenarioConfig
 
 __all__ = [
     "Fact",
@@ -44,44 +42,6 @@ __all__ = [
     "predictive_holds",
     "shortened",
 ]
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One reported status of one member at the end of one month.
-
-    Attributes:
-        pattern: The pattern's id.
-        member: The member.
-        column: The member's index among the scenario's members.
-        step: The step at whose end it is reported (1 is the end of the first month).
-        status: `member`, `away` or `not_gone`.
-    """
-
-    pattern: str
-    member: str
-    column: int
-    step: int
-    status: str
-
-
-def facts_of(config: ScenarioConfig, patterns: Sequence[Pattern]) -> tuple[Fact, ...]:
-    """The facts of a scenario's reported patterns, in file order.
-
-    Raises:
-        InputError: A pattern names a month outside the run or an unknown member.
-    """
-    members = config.member_ids
-    facts = []
-    for pattern in patterns:
-        step = month_index(config.time.start, pattern.month) + 1
-        if not 1 <= step <= config.time.horizon_months:
-            raise InputError(f"pattern {pattern.id}: month {pattern.month} is outside the run", field="month")
-        for member in pattern.members:
-            if member not in members:
-                raise InputError(f"pattern {pattern.id}: unknown member {member!r}", field="members")
-            facts.append(Fact(pattern.id, member, members.index(member), step, pattern.status))
-    return tuple(facts)
 
 
 def shortened(config: ScenarioConfig, steps: int) -> Timeline:
@@ -104,15 +64,13 @@ def holds(config: ScenarioConfig, facts: Sequence[Fact], seeds: Sequence[int]) -
 
 
 def distance(shares: np.ndarray, replicates: int) -> np.ndarray:
-    """Mean over facts of ``-log(share)`` (share floored at ``1 / (2 R)``); last axis is facts."""
-    floor = 1.0 / (2.0 * replicates)
-    return -np.mean(np.log(np.maximum(shares, floor)), axis=-1)
+    """Mean over facts of ``-log(share)`` (floored, `log_shares`); last axis is facts."""
+    return -np.mean(log_shares(shares, replicates), axis=-1)
 
 
 def log_likelihood_of(shares: np.ndarray, replicates: int) -> float:
     """The pattern log-likelihood of per-fact shares (`patterns.log_likelihood`)."""
-    floor = 1.0 / (2.0 * replicates)
-    return float(np.sum(np.log(np.maximum(shares, floor))))
+    return float(np.sum(log_shares(shares, replicates)))
 
 
 def predictive_holds(

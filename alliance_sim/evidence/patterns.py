@@ -12,12 +12,14 @@ the reported patterns (pattern-oriented modelling; Grimm et al. 2005, Science 31
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core.ensemble import run_ensemble
@@ -26,7 +28,7 @@ from alliance_sim.errors import InputError
 from alliance_sim.scenario.config import Month, ScenarioConfig, month_index
 from alliance_sim.scenario.loader import with_overrides
 from alliance_sim.scenario.locate import shorten
-from alliance_sim.scenario.yamlio import read_model
+from alliance_sim.scenario.yamlio import Positions, read_model
 
 
 class Pattern(BaseModel):
@@ -46,6 +48,14 @@ class Pattern(BaseModel):
     """`member` (active), `away` (disengaged or withdrawn), `not_gone` (not withdrawn)."""
     note: str = ""
     """Free text."""
+    _positions: Positions | None = PrivateAttr(default=None)
+    _index: int = PrivateAttr(default=0)
+
+    def error(self, message: str, *where: str | int) -> InputError:
+        """An `InputError` about this pattern, located at `where` (keys below it) in its file when read from one."""
+        if self._positions is not None:
+            return self._positions.error(f"pattern {self.id}: {message}", ["patterns", self._index, *where])
+        return InputError(f"pattern {self.id}: {message}", field=".".join(map(str, where)))
 
 
 class _PatternFile(BaseModel):
@@ -61,11 +71,61 @@ def load_patterns(path: str | Path, evidence_ids: set[str] | None = None) -> lis
     """
     spec, positions = read_model(path, _PatternFile)
     patterns = spec.patterns
+    if not patterns:
+        raise positions.error("no reported patterns: list at least one", ["patterns"])
+    for i, pattern in enumerate(patterns):
+        pattern._positions, pattern._index = positions, i
     if evidence_ids is not None:
         for i, pattern in enumerate(patterns):
             if pattern.evidence not in evidence_ids:
                 raise positions.error(f"unknown evidence item {shorten(pattern.evidence)}", ["patterns", i, "evidence"])
     return patterns
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One reported status of one member at the end of one month.
+
+    Attributes:
+        pattern: The pattern's id.
+        member: The member.
+        column: The member's index among the scenario's members.
+        step: The step at whose end it is reported (1 is the end of the first month).
+        status: `member`, `away` or `not_gone`.
+    """
+
+    pattern: str
+    member: str
+    column: int
+    step: int
+    status: str
+
+
+def facts_of(config: ScenarioConfig, patterns: Sequence[Pattern]) -> tuple[Fact, ...]:
+    """The facts of a scenario's reported patterns (one per pattern and member), in file order.
+
+    Raises:
+        InputError: No patterns, or a pattern names a month outside the run or an unknown
+            member (located in the patterns file when read from one).
+    """
+    if not patterns:
+        raise InputError("no reported patterns: list at least one", field="patterns")
+    members = config.member_ids
+    facts = []
+    for pattern in patterns:
+        step = month_index(config.time.start, pattern.month) + 1
+        if not 1 <= step <= config.time.horizon_months:
+            raise pattern.error(f"month {pattern.month} is outside the run", "month")
+        for j, member in enumerate(pattern.members):
+            if member not in members:
+                raise pattern.error(f"unknown member {member!r}", "members", j)
+            facts.append(Fact(pattern.id, member, members.index(member), step, pattern.status))
+    return tuple(facts)
+
+
+def log_shares(shares: np.ndarray | float, replicates: int) -> np.ndarray:
+    """Log of shares of replicates, each floored at ``1 / (2 R)`` (a share of 0 is not impossible)."""
+    return np.log(np.maximum(shares, 1.0 / (2.0 * replicates)))
 
 
 def holds_status(status: np.ndarray, kind: str) -> np.ndarray:
@@ -109,44 +169,37 @@ def score_jointly(
         The `score` table and the joint share.
 
     Raises:
-        InputError: A pattern names a month outside the run or an unknown member.
+        InputError: See `facts_of`.
     """
-    trace = run_ensemble(config, replicate_seeds(seed, replicates))
-    members = config.member_ids
+    facts = facts_of(config, patterns)
+    status = run_ensemble(config, replicate_seeds(seed, replicates)).members["status"]
+    owners = [pattern for pattern in patterns for _ in pattern.members]  # facts_of's order
     rows = []
     every = np.ones(replicates, dtype=bool)
-    for pattern in patterns:
-        step = month_index(config.time.start, pattern.month) + 1
-        if not 1 <= step <= config.time.horizon_months:
-            raise InputError(f"pattern {pattern.id}: month {pattern.month} is outside the run", field="month")
-        for member in pattern.members:
-            if member not in members:
-                raise InputError(f"pattern {pattern.id}: unknown member {member!r}", field="members")
-            status = trace.members["status"][step, :, members.index(member)]
-            holds = holds_status(status, pattern.status)
-            every &= holds
-            rows.append(
-                {
-                    "pattern": pattern.id,
-                    "member": member,
-                    "month": pattern.month,
-                    "status": pattern.status,
-                    "share": float(np.mean(holds)),
-                    "evidence": pattern.evidence,
-                }
-            )
+    for fact, pattern in zip(facts, owners, strict=True):
+        holds = holds_status(status[fact.step, :, fact.column], fact.status)
+        every &= holds
+        rows.append(
+            {
+                "pattern": fact.pattern,
+                "member": fact.member,
+                "month": pattern.month,
+                "status": fact.status,
+                "share": float(np.mean(holds)),
+                "evidence": pattern.evidence,
+            }
+        )
     return pd.DataFrame(rows), float(np.mean(every))
 
 
 def joint_log_likelihood(joint_share: float, replicates: int) -> float:
-    """Log of the share of runs reproducing every pattern (floored at 1 / (2 * replicates))."""
-    return float(np.log(max(joint_share, 1.0 / (2.0 * replicates))))
+    """Log of the share of runs reproducing every pattern (`log_shares`)."""
+    return float(log_shares(joint_share, replicates))
 
 
 def log_likelihood(table: pd.DataFrame, replicates: int) -> float:
-    """Sum of log shares (each floored at 1 / (2 * replicates)) of a `score` table."""
-    floor = 1.0 / (2.0 * replicates)
-    return float(np.sum(np.log(np.maximum(table["share"].to_numpy(), floor))))
+    """Sum of log shares (`log_shares`) of a `score` table."""
+    return float(np.sum(log_shares(table["share"].to_numpy(), replicates)))
 
 
 def fit_thresholds(

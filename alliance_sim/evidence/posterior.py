@@ -8,7 +8,7 @@ enough to read and to review in a diff:
     version, scenario, scenario_hash, ledger_hash, patterns_hash, seed
     settings: the sampler's settings (population, generations, replicates, quantile, chunk)
     parameters: [{name, low, high, point, reason}]   the calibrated parameters and their prior
-    generations: [{epsilon, proposals, simulated, accepted, ess}]   acceptance diagnostics
+    generations: [{epsilon, proposals, accepted, ess}]   acceptance diagnostics
     fit: the pattern log-likelihood of the point estimate and of the posterior, per pattern
     particles: [[weight, distance, value, value, ...], ...]   one row per particle
 
@@ -16,7 +16,7 @@ enough to read and to review in a diff:
 message``). To use it for posterior predictive runs:
 
     posterior = read_posterior(path)                    # posterior_path(loaded) names it
-    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters)
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters, locate=posterior.error)
     for k in posterior.assign(seed, replicates):        # particle of each replicate
         config = applier.apply(posterior.values[k])     # the scenario of that particle
 
@@ -50,6 +50,7 @@ __all__ = [
     "PosteriorFile",
     "file_hash",
     "format_posterior",
+    "names_its_posterior",
     "posterior_path",
     "posterior_target",
     "read_posterior",
@@ -109,9 +110,7 @@ class Generation(_Strict):
     epsilon: float
     """Tolerance: a proposal is accepted when its distance is at most this."""
     proposals: int = Field(ge=0)
-    """Proposals made."""
-    simulated: int = Field(ge=0)
-    """Proposals simulated (all of them: the kernel never leaves the prior's support)."""
+    """Proposals made (all simulated: the kernel never leaves the prior's support)."""
     accepted: int = Field(ge=0)
     """Proposals accepted."""
     ess: float = Field(ge=0.0)
@@ -270,7 +269,7 @@ class Posterior:
             missing = [n for n in expected if n not in self.names]
             extra = [n for n in self.names if n not in expected]
             detail = f"missing {missing[0]}" if missing else f"unknown {extra[0]}" if extra else "another order"
-            raise self._error(
+            raise self.error(
                 f"the posterior's parameters are not the scenario's ({detail}); rerun alliance-sim calibrate",
                 ("parameters",),
             )
@@ -297,7 +296,26 @@ class Posterior:
             changed.append("the reported patterns changed")
         return changed
 
-    def _error(self, message: str, where: tuple[str | int, ...]) -> InputError:
+    def differs(self, scenario: str, settings: Settings, seed: int) -> str | None:
+        """Why a calibration with these inputs would not simply remake this posterior, or None.
+
+        Args:
+            scenario: `scenario_hash` of the scenario to calibrate.
+            settings: The sampler's settings.
+            seed: Its root seed.
+
+        Returns:
+            A phrase (another scenario, other settings or seed), or None when they match.
+        """
+        spec = self.spec
+        if spec.scenario_hash != scenario:
+            return f"it calibrates another scenario ({spec.scenario})"
+        if spec.settings != settings or spec.seed != seed:
+            return "it was made with other settings or seed"
+        return None
+
+    def error(self, message: str, where: tuple[str | int, ...]) -> InputError:
+        """An `InputError` located at `where` in the file (by field alone when not from a file)."""
         if self.positions is not None:
             return self.positions.error(message, where)
         return InputError(message, file=str(self.path) if self.path else None, field=".".join(map(str, where)))
@@ -377,6 +395,21 @@ def posterior_target(loaded: LoadedScenario) -> tuple[Path, Positions | None] | 
         if isinstance(calibration, dict) and calibration.get("posterior") == name:
             return Path(file).parent / name, positions
     return Path(name), None
+
+
+def names_its_posterior(loaded: LoadedScenario) -> bool:
+    """Whether the scenario file itself names its posterior (not a base it extends, nor an override).
+
+    Only then is the posterior made for this very scenario: a what-if that extends the
+    calibrated scenario uses its base's posterior and must never replace it.
+    """
+    target = posterior_target(loaded)
+    return (
+        target is not None
+        and target[1] is not None
+        and bool(loaded.files)
+        and Path(target[1].file).resolve() == Path(loaded.files[0]).resolve()
+    )
 
 
 def posterior_path(loaded: LoadedScenario) -> Path | None:

@@ -21,7 +21,7 @@ gives back the loaded scenario unchanged.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,7 +199,13 @@ class ParticleApplier:
         return cls(loaded.config, ledger, space or parameter_space(ledger, loaded.config), filled)
 
     @classmethod
-    def for_posterior(cls, loaded: LoadedScenario, ledger: Ledger, parameters: Sequence[Parameter]) -> ParticleApplier:
+    def for_posterior(
+        cls,
+        loaded: LoadedScenario,
+        ledger: Ledger,
+        parameters: Sequence[Parameter],
+        locate: Callable[[str, tuple[str | int, ...]], InputError] | None = None,
+    ) -> ParticleApplier:
         """The applier of a scenario run with a posterior made for it or for a scenario it extends.
 
         Args:
@@ -207,12 +213,17 @@ class ParticleApplier:
             ledger: Its ledger.
             parameters: The posterior's parameters (`Posterior.parameters`), whose points
                 are the calibrated scenario's values.
+            locate: Makes the error about a parameter, given a message and its key path in
+                the posterior file (`Posterior.error`); by default an error naming the field.
 
         Returns:
             The applier, with the constants the scenario sets otherwise pinned.
+
+        Raises:
+            InputError: The posterior calibrates a parameter the scenario or ledger lacks.
         """
         items = {item.id for item in ledger.items}
-        for p in parameters:
+        for k, p in enumerate(parameters):
             known = (
                 p.name.removeprefix(STEP) in ledger.mapping.steps
                 if p.name.startswith(STEP)
@@ -221,11 +232,13 @@ class ParticleApplier:
                 else p.name.startswith("model.") and _has_model_value(loaded.config, p.name)
             )
             if not known:
-                raise InputError(
+                message = (
                     f"the posterior calibrates {p.name}, which this scenario and ledger lack; "
-                    "rerun alliance-sim calibrate",
-                    field="parameters",
+                    "rerun alliance-sim calibrate"
                 )
+                if locate is not None:
+                    raise locate(message, ("parameters", k, "name"))
+                raise InputError(message, field=f"parameters.{k}.name")
         applier = cls.of(loaded, ledger, ParameterSpace(tuple(parameters)))
         pinned = frozenset(
             p.name for p in parameters if p.name.startswith("model.") and _model_value(loaded.config, p.name) != p.point

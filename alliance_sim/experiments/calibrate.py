@@ -24,13 +24,17 @@ resumes where it stopped:
   accepted when the distance is at most the generation's tolerance. The tolerance of
   generation t + 1 is the `quantile` of the accepted distances of generation t, never
   below the target, and the last generation's is the target: the distance of the point
-  estimate (today's calibration) itself, measured with ten times the replicates. Every
-  particle of the posterior therefore fits the patterns at least as well as today's
-  point estimate, within Monte Carlo error.
+  estimate (today's calibration) itself, measured with ten times the replicates. Each
+  particle's distance, measured with `replicates` runs (whose share floor, ``1 / (2 R)``,
+  is higher), is at most that: the particles fit the patterns about as well as the point
+  estimate or better, up to the Monte Carlo error of R replicates; it is not a guarantee
+  for each particle. `Calibration.fit` compares the posterior and the point estimate on
+  common replicates.
 - Each chunk's shares are written to ``<out>.partial/`` (temporary name, then rename) as
   it finishes; a rerun of the same command reads them back and runs only what is missing.
   The folder is checked against the seed, settings and the hashes of the scenario, ledger
-  and patterns, and removed once the posterior is written.
+  and patterns, and removed once the posterior is written, or when a generation accepts
+  no proposal (the same settings would fail again; a rerun with others starts afresh).
 
 Why not pyabc: its samplers accept the first particles to come back from the workers, so
 the posterior depends on the number of workers and their timing; it keeps its history in
@@ -296,6 +300,9 @@ class Calibration:
             distances = distance(shares, settings.replicates)
             accepted_rows = np.flatnonzero(distances <= epsilon)
             if len(accepted_rows) == 0:
+                # The same settings would fail the same way: keep nothing that blocks a
+                # rerun with other ones.
+                self.finish()
                 raise InputError(
                     f"no proposal of generation {t + 1} came within tolerance {epsilon:.4f}; "
                     "raise --population or --generations",
@@ -311,7 +318,6 @@ class Calibration:
                 Generation(
                     epsilon=float(epsilon) if np.isfinite(epsilon) else 1e300,
                     proposals=len(x),
-                    simulated=len(x),
                     accepted=len(accepted_rows),
                     ess=ess,
                 )

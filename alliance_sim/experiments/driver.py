@@ -581,8 +581,6 @@ def sweep(
     if not isinstance(spec, SweepSpec):
         spec = load_sweep_spec(spec)
     chosen = spec.resolved_engine(engine)
-    if (engine or spec.engine) == "auto":
-        chosen = resolve_engine("auto", spec.runs)
     temporary = None
     if out is None:
         temporary = Path(tempfile.mkdtemp(prefix="sweep-"))

@@ -149,11 +149,13 @@ class SweepSpec:
         )
 
     def resolved_engine(self, engine: str | None = None) -> str:
-        """The engine runs use: `engine` if given, else the spec's; `auto` is `ensemble`."""
+        """The engine runs use: `engine` if given, else the spec's (`auto`: `runs.pipeline.resolve_engine`)."""
         choice = engine or self.engine
         if choice not in ENGINES:
             raise InputError(f"unknown engine {choice!r} (choose from {', '.join(ENGINES)})", field="engine")
-        return "ensemble" if choice == "auto" else choice
+        from alliance_sim.runs.pipeline import resolve_engine  # tables and Arrow: not for validate
+
+        return resolve_engine(choice, self.runs)
 
     def as_dict(self) -> dict[str, Any]:
         """The spec as plain data (what the manifest records)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,26 @@ def _long(values: np.ndarray, members: Sequence[str], months: Sequence[str], ter
     )
 
 
+def arms(
+    config: ScenarioConfig, mechanisms: Sequence[Mechanism] = MECHANISMS, events: bool = True
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The arms of the knock-out table: each mechanism, then each enabled scripted event with an id.
+
+    Returns:
+        One (arm, kind, label, overrides that switch it off) per arm, in table order.
+    """
+    out: list[tuple[str, str, str, dict[str, Any]]] = [
+        (mechanism.name, "mechanism", mechanism.label, dict(mechanism.knockout)) for mechanism in mechanisms
+    ]
+    if events:
+        for event in config.events:
+            if event.id is None or not event.enabled:
+                continue
+            label = event.note or f"{event.type} in {event.month}"
+            out.append((event.id, "event", label, {f"events.{event.id}.enabled": False}))
+    return out
+
+
 def knockouts(
     config: ScenarioConfig,
     seeds: Sequence[int],
@@ -158,22 +179,16 @@ def knockouts(
     particle in every arm.
     """
     members = config.member_ids
-    arms: list[tuple[str, str, str, dict[str, object]]] = []
-    for mechanism in mechanisms:
-        with_overrides(config, dict(mechanism.knockout))  # a bad knock-out fails here, once
-        arms.append((mechanism.name, "mechanism", mechanism.label, dict(mechanism.knockout)))
-    if events:
-        for event in config.events:
-            if event.id is None or not event.enabled:
-                continue
-            label = event.note or f"{event.type} in {event.month}"
-            arms.append((event.id, "event", label, {f"events.{event.id}.enabled": False}))
-    total = len(arms) + 1
+    chosen = arms(config, mechanisms, events)
+    for _, kind, _, overrides in chosen:
+        if kind == "mechanism":
+            with_overrides(config, overrides)  # a bad knock-out fails here, once
+    total = len(chosen) + 1
     base = _indicators(config, seeds, {}, predictive)
     if progress is not None:
         progress("baseline", 1, total)
     rows = []
-    for done, (arm, kind, label, overrides) in enumerate(arms, start=2):
+    for done, (arm, kind, label, overrides) in enumerate(chosen, start=2):
         knocked = _indicators(config, seeds, overrides, predictive)
         if progress is not None:
             progress(arm, done, total)

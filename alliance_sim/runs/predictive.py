@@ -120,7 +120,7 @@ def load_predictive(
     assert path is not None
     posterior = read_posterior(path)
     ledger = load_ledger(loaded.ledger)
-    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters)
+    applier = ParticleApplier.for_posterior(loaded, ledger, posterior.parameters, locate=posterior.error)
     posterior.check(applier)
     if config is not None:
         applier = dataclasses.replace(applier, config=config)

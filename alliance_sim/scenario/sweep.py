@@ -58,7 +58,7 @@ SAMPLED = ("montecarlo", "lhs", "sobol", "morris")
 """Designs that sample bounded ranges rather than enumerate values."""
 
 ENGINES: tuple[str, ...] = get_args(EngineName)
-"""Engines a sweep can run on; `auto` is the ensemble engine."""
+"""Engines a sweep can run on; `auto` picks one by the number of runs (`runs.pipeline.resolve_engine`)."""
 
 ALLIANCE_OUTCOMES = ("cohesion", "min_cohesion", "war_load")
 """Per-run alliance outcomes a sweep can record."""

@@ -150,8 +150,22 @@ def test_the_posterior_is_the_same_on_dask(tiny_posterior):
     with DaskExecutor("local", workers=2, processes=False) as executor:
         other = prepare(SCENARIO, settings=TINY, seed=5).run(executor)
     assert other == tiny_posterior
-    assert other.generations[0].proposals == TINY.population
-    assert other.generations[-1].epsilon < other.generations[0].epsilon
+
+
+@pytest.mark.slow
+def test_the_posterior_is_the_same_on_dask_worker_processes(tiny_posterior):
+    from alliance_sim.experiments.executors import DaskExecutor
+
+    with DaskExecutor("local", workers=2, processes=True) as executor:
+        assert prepare(SCENARIO, settings=TINY, seed=5).run(executor) == tiny_posterior
+
+
+def test_the_tolerance_shrinks_to_the_point_estimates_distance(tiny_posterior):
+    first, second = tiny_posterior.generations
+    assert first.proposals == second.proposals == TINY.population
+    assert first.epsilon == 1e300 and first.accepted == TINY.population  # the prior: all accepted
+    assert second.epsilon < 1e300 and 0 < second.accepted < second.proposals
+    assert max(row[1] for row in tiny_posterior.particles) <= second.epsilon
 
 
 @pytest.mark.slow
@@ -189,6 +203,16 @@ def test_a_crashed_calibration_resumes_to_the_same_posterior(tmp_path, tiny_post
         prepare(SCENARIO, settings=TINY, seed=6, out=out).run(SerialExecutor())
     calibration.finish()
     assert not work.exists()
+
+
+def test_a_failed_generation_leaves_nothing_to_block_other_settings(tmp_path):
+    out = tmp_path / "posterior.yaml"
+    failing = DEFAULTS.model_copy(update={"population": 10, "generations": 1, "replicates": 10, "chunk": 5})
+    with pytest.raises(InputError, match="no proposal of generation 1"):
+        prepare(SCENARIO, settings=failing, seed=16, out=out).run(SerialExecutor())
+    assert not (tmp_path / "posterior.yaml.partial").exists()
+    with pytest.raises(KeyboardInterrupt):  # past the check of the folder: it ran the point estimate
+        prepare(SCENARIO, settings=TINY, seed=16, out=out).run(_Crash(0))
 
 
 def test_the_posterior_file_round_trips(tmp_path, tiny_posterior, loaded, applier):

@@ -274,3 +274,15 @@ def test_missing_scenario_file_is_located(tmp_path):
     with pytest.raises(InputError, match="no such scenario file") as caught:
         load_sweep_spec(path)
     assert (caught.value.line, caught.value.field) == (1, "scenario")
+
+
+def test_auto_engine_is_the_pipelines_choice(tmp_path):
+    one = load_sweep_spec(
+        write_spec(tmp_path, "design: grid\nparameters:\n  model.trust.spillover: [0.3]\nreplicates: 1\n", "a.yaml")
+    )
+    many = load_sweep_spec(
+        write_spec(tmp_path, "design: grid\nparameters:\n  model.trust.spillover: [0.3]\nreplicates: 2\n", "b.yaml")
+    )
+    assert (one.runs, one.resolved_engine("auto")) == (1, "mesa")
+    assert many.resolved_engine("auto") == "ensemble"
+    assert one.resolved_engine("ensemble") == "ensemble"
