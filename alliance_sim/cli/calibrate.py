@@ -16,13 +16,7 @@ from alliance_sim.errors import InputError
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @opt.out_option("The posterior file (default: the one the scenario file itself names in calibration.posterior).")
-@click.option(
-    "--patterns",
-    "patterns_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
-)
+@opt.patterns_option()
 @opt.replicates_option(default=40, minimum=2, maximum=10_000)
 @click.option(
     "--population", type=click.IntRange(10, 1_000_000), default=500, show_default=True, help="Proposals per generation."

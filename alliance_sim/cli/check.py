@@ -144,13 +144,7 @@ def evidence(actor: str | None, param: str | None, ledger: Path | None, as_json:
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--patterns",
-    "patterns_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
-)
+@opt.patterns_option()
 @opt.replicates_option(default=400, minimum=10, maximum=100_000)
 @opt.seed_option(default=1)
 @opt.set_option()

@@ -1,8 +1,8 @@
 """Options shared by several commands, declared once, and the checks of output paths.
 
 One vocabulary across the command line: `--seed`, `--replicates/-n`, `--set`,
-`--out/-o`, `--overwrite`, `--workers/-w` (the same default everywhere), `--engine`,
-`--json`, `--quiet/-q`, `--member/-m` (repeatable) and `--outcome disengaged|withdrawn`.
+`--out/-o`, `--overwrite`, `--workers/-w` (0, every core, for `sweep`; 1 elsewhere), `--engine`,
+`--patterns`, `--json`, `--quiet/-q`, `--member/-m` (repeatable) and `--outcome disengaged|withdrawn`.
 
 Output paths are checked before anything runs (`check_output_folder`, `check_output_file`),
 so a folder that cannot be written fails in a second with one line, not after the whole
@@ -54,6 +54,17 @@ def seed_option(default: int = 0) -> Decorator:
         default=default,
         show_default=True,
         help="Root seed (the same seed gives the same results on any engine and worker count).",
+    )
+
+
+def patterns_option() -> Decorator:
+    """`--patterns`: the reported patterns file (`patterns` and `calibrate`)."""
+    return click.option(
+        "--patterns",
+        "patterns_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Reported patterns (default: seeds/patterns.yaml next to the scenario's ledger).",
     )
 
 
