@@ -1,0 +1,91 @@
+"""Posterior predictive results stay what they were, bit for bit, however the replicates are grouped.
+
+The digests below were computed with every particle's replicates run as a block of their
+own (one compiled world per particle). Any regrouping of the ensemble (particles sharing
+a block, cached scenarios) must give the same tables. When the model's equations change
+on purpose, recompute them with ``python tests/unit/test_predictive_digest.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliance_sim.evidence import load_with_provenance
+from alliance_sim.runs.pipeline import RUN_OUTCOMES, RunContext, Timeseries, plan_chunks, run_chunk
+from alliance_sim.runs.predictive import load_predictive
+
+ROOT = Path(__file__).resolve().parents[2]
+CSTO = ROOT / "scenarios" / "csto_2022.yaml"
+
+RUN_DIGEST = "ad3008af1a26cad3ea38a8c6144b3292"
+SWEEP_DIGEST = "9eeddb0689d6c1150ad622cbe0b2d845"
+
+
+def digest(frames: dict[str, pd.DataFrame]) -> str:
+    """A hash of some tables: their names, columns and every value (row order as given)."""
+    h = hashlib.sha256()
+    for name in sorted(frames):
+        frame = frames[name]
+        h.update(name.encode())
+        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:32]
+
+
+def run_digest() -> str:
+    """A posterior predictive run of the baseline: 40 replicates, 20 months, its full record."""
+    from alliance_sim.experiments.driver import run
+
+    result = run(load_with_provenance(CSTO), seed=11, replicates=40, steps=20)
+    frames = {"members": result.members, "alliance": result.alliance, "events": result.events, "runs": result.runs}
+    frames["runs"] = frames["runs"].drop(columns=[c for c in ("seconds",) if c in frames["runs"].columns])
+    if result.answers is not None:
+        frames["answers"] = result.answers
+    return digest(frames)
+
+
+def sweep_digest() -> str:
+    """Three design points of a posterior predictive sweep, 30 replicates each, 16 months."""
+    loaded = load_with_provenance(CSTO)
+    config = loaded.config.model_copy(update={"time": loaded.config.time.model_copy(update={"horizon_months": 16})})
+    replicates = 30
+    context = RunContext(
+        base=config,
+        paths=("actors.russia.capacity",),
+        root=5,
+        common=False,
+        engine="ensemble",
+        replicates=replicates,
+        outcomes=RUN_OUTCOMES,
+        timeseries=Timeseries(stride=3),
+        predictive=load_predictive(loaded, 5, replicates, config=config),
+    )
+    levels = (0.3, 0.6, 0.9)
+    todo = np.arange(len(levels) * replicates, dtype=np.int64)
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for chunk in plan_chunks(todo, replicates, lambda p: (levels[p],), 25):
+        for name, table in run_chunk(context, chunk).items():
+            frames.setdefault(name, []).append(table.to_pandas())
+    out = {}
+    for name, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True)
+        if "seconds" in frame.columns:
+            frame = frame.drop(columns=["seconds"])
+        keys = [c for c in ("run_id", "step", "member", "seq", "ally") if c in frame.columns]
+        out[name] = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    return digest(out)
+
+
+@pytest.mark.parametrize(("make", "expected"), [(run_digest, RUN_DIGEST), (sweep_digest, SWEEP_DIGEST)])
+def test_predictive_results_are_those_of_one_block_per_particle(make, expected):
+    assert make() == expected
+
+
+if __name__ == "__main__":
+    print(f'RUN_DIGEST = "{run_digest()}"')
+    print(f'SWEEP_DIGEST = "{sweep_digest()}"')
