@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from alliance_sim.core import kernels
 from alliance_sim.core.ensemble import EventLog, Timeline, run_ensemble
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_timeline
@@ -197,6 +198,8 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
     that raises, is recorded as failed with its error text.
     """
     tables: dict[str, list[pd.DataFrame]] = {}
+    if context.engine == "ensemble":
+        kernels.expect(chunk.runs)  # by the chunk's size, not by each particle's block
     for point, values, replicates in chunk.groups:
         for draw, rows in particle_groups(context, replicates):
             _run_group(context, point, values, [replicates[int(i)] for i in rows], draw, tables)
