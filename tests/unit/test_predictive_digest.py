@@ -9,6 +9,9 @@ on purpose, recompute them with ``python tests/unit/test_predictive_digest.py``.
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +92,18 @@ def test_predictive_results_are_those_of_one_block_per_particle(make, expected):
 if __name__ == "__main__":
     print(f'RUN_DIGEST = "{run_digest()}"')
     print(f'SWEEP_DIGEST = "{sweep_digest()}"')
+
+
+def test_a_large_chunk_loads_the_compiled_kernels_for_its_small_particle_blocks():
+    pytest.importorskip("numba")
+    code = (
+        "import sys\n"
+        "from alliance_sim.core import kernels\n"
+        "kernels.expect(kernels.AUTO_ROWS - 1)\n"
+        "assert 'numba' not in sys.modules\n"
+        "kernels.expect(kernels.AUTO_ROWS)\n"
+        "assert 'numba' in sys.modules\n"
+        "assert kernels.backend() == 'numba'\n"
+    )
+    env = {**os.environ, "ALLIANCE_SIM_KERNELS": "auto", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
