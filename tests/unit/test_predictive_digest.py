@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from alliance_sim.core.ensemble import run_ensemble, run_stacked
+from alliance_sim.core.world import compile_timeline
 from alliance_sim.evidence import load_with_provenance
-from alliance_sim.runs.pipeline import RUN_OUTCOMES, RunContext, Timeseries, plan_chunks, run_chunk
+from alliance_sim.runs.pipeline import BLOCK, RUN_OUTCOMES, RunContext, Timeseries, plan_chunks, run_chunk
 from alliance_sim.runs.predictive import load_predictive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +54,11 @@ def run_digest() -> str:
     return digest(frames)
 
 
-def sweep_digest() -> str:
-    """Three design points of a posterior predictive sweep, 30 replicates each, 16 months."""
+def sweep_digest(block: int = BLOCK) -> str:
+    """Three design points of a posterior predictive sweep, 30 replicates each, 16 months.
+
+    `block`: most replicates per ensemble block (a small one cuts through the particles).
+    """
     loaded = load_with_provenance(CSTO)
     config = loaded.config.model_copy(update={"time": loaded.config.time.model_copy(update={"horizon_months": 16})})
     replicates = 30
@@ -67,6 +72,7 @@ def sweep_digest() -> str:
         outcomes=RUN_OUTCOMES,
         timeseries=Timeseries(stride=3),
         predictive=load_predictive(loaded, 5, replicates, config=config),
+        block=block,
     )
     levels = (0.3, 0.6, 0.9)
     todo = np.arange(len(levels) * replicates, dtype=np.int64)
@@ -87,6 +93,25 @@ def sweep_digest() -> str:
 @pytest.mark.parametrize(("make", "expected"), [(run_digest, RUN_DIGEST), (sweep_digest, SWEEP_DIGEST)])
 def test_predictive_results_are_those_of_one_block_per_particle(make, expected):
     assert make() == expected
+
+
+def test_blocks_that_cut_through_particles_give_the_same_tables():
+    assert sweep_digest(block=7) == SWEEP_DIGEST
+
+
+def test_stacked_groups_equal_each_group_alone():
+    loaded = load_with_provenance(CSTO)
+    predictive = load_predictive(loaded, 3, 6)
+    assert predictive is not None
+    worlds = [compile_timeline(predictive.config(draw, loaded.config)) for draw in (0, 3)]
+    seeds = [[11, 12, 13], [21, 22]]
+    stacked = run_stacked(list(zip(worlds, seeds, strict=True)))
+    alone = [run_ensemble(world, group) for world, group in zip(worlds, seeds, strict=True)]
+    for name, array in stacked.members.items():
+        np.testing.assert_array_equal(array, np.concatenate([t.members[name] for t in alone], axis=1))
+    np.testing.assert_array_equal(stacked.war_load, np.concatenate([t.war_load for t in alone], axis=1))
+    assert stacked.answers is not None
+    np.testing.assert_array_equal(stacked.answers, np.concatenate([t.answers for t in alone if t.answers is not None]))
 
 
 if __name__ == "__main__":
