@@ -237,22 +237,6 @@ Part = tuple[Timeline, np.ndarray, list[int]]
 """Replicates of one point that share a scenario: (its timeline, replicate indices, seeds)."""
 
 
-def _segments(context: RunContext, replicates: Sequence[int]) -> list[tuple[int | None, int, int]]:
-    """(draw, start, stop): runs of consecutive positions in `replicates` that take the same particle.
-
-    One run (None, 0, all) without a posterior. Replicates in order (as `plan_chunks`
-    gives them) take the particles in consecutive blocks, so there are at most as many
-    runs as draws.
-    """
-    if context.predictive is None:
-        return [(None, 0, len(replicates))]
-    particles = context.predictive.particle_of(replicates)
-    draws = context.predictive.draw_of(replicates)
-    starts = [0, *(np.flatnonzero(particles[1:] != particles[:-1]) + 1).tolist()]
-    stops = [*starts[1:], len(replicates)]
-    return [(int(draws[a]), a, b) for a, b in zip(starts, stops, strict=True)]
-
-
 def _run_point(
     context: RunContext,
     point: int,
@@ -264,36 +248,36 @@ def _run_point(
 
     Each particle's scenario is built and compiled once; the replicates then run in blocks
     of at most `RunContext.block`, each block holding the replicates of one or more
-    particles (`alliance_sim.core.ensemble.run_stacked`) and giving one set of tables, in
-    the replicates' order. A replicate's numbers depend on its seed and particle only.
+    particles (`alliance_sim.core.ensemble.run_stacked`, particle by particle, in order of
+    first draw) and giving one set of tables. A replicate's numbers depend on its seed and
+    particle only.
     """
     reps = np.asarray(replicates, dtype=np.int64)
     seeds = run_seeds(context.root, point, replicates, common=context.common)
-    built: dict[int | None, tuple[Timeline, np.ndarray] | str] = {}
     parts: list[Part] = []
-    for draw, start, stop in _segments(context, replicates):
-        key = None if draw is None or context.predictive is None else int(context.predictive.particles[draw])
-        if key not in built:
-            try:
-                config = variant_config(context, values, draw)
-                built[key] = (compile_timeline(config), step_labels(config))
-            except Exception as exc:  # a bad combination of values: the point fails under this particle
-                built[key] = error_text(exc)
-        made = built[key]
-        if isinstance(made, str):
-            _add(tables, "runs", _runs_frame(context, point, reps[start:stop], seeds[start:stop], made, 0.0))
+    months: np.ndarray | None = None
+    for draw, rows in particle_groups(context, replicates):
+        try:
+            config = variant_config(context, values, draw)
+            timeline = compile_timeline(config)  # the scenario, then each of its `changes`
+            months = step_labels(config)
+        except Exception as exc:  # a bad combination of values: the point fails under this particle
+            _add(
+                tables,
+                "runs",
+                _runs_frame(context, point, reps[rows], [seeds[int(i)] for i in rows], error_text(exc), 0.0),
+            )
             continue
-        parts.append((made[0], reps[start:stop], list(seeds[start:stop])))
-    if not parts:
+        parts.append((timeline, reps[rows], [seeds[int(i)] for i in rows]))
+    if months is None:
         return
-    months = next(made[1] for made in built.values() if not isinstance(made, str))
     block: list[Part] = []
     room = context.block
-    for timeline, part_reps, part_seeds in parts:
+    for worlds, part_reps, part_seeds in parts:
         start = 0
         while start < len(part_reps):
             take = min(room, len(part_reps) - start)
-            block.append((timeline, part_reps[start : start + take], part_seeds[start : start + take]))
+            block.append((worlds, part_reps[start : start + take], part_seeds[start : start + take]))
             start += take
             room -= take
             if room == 0:
