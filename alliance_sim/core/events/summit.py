@@ -78,7 +78,7 @@ class Summit(EventKind):
     @staticmethod
     def _absent(status: np.ndarray, event: Event) -> np.ndarray:
         """Who stays away from the summit, per replicate: all but the active members and a disengaged host."""
-        absent = status != dyn.MEMBER
+        absent: np.ndarray = np.asarray(status != dyn.MEMBER)
         if event.target is not None:
             absent[..., event.target] = status[..., event.target] == dyn.WITHDRAWN
         return absent
