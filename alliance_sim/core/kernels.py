@@ -407,7 +407,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     """Phase 6 compiled (`phases.reconsider_status`), in place; False (nothing done) under numpy.
 
     numba's `exp` does not match numpy's in the last bit on every machine (numpy may use
-    SIMD code of its own), so the four logistic probabilities take their `exp` from numpy,
+    SIMD code of its own), so the five logistic probabilities take their `exp` from numpy,
     on one array of their negated arguments for the whole batch; the arguments before it
     and everything after it are compiled, with the same operations in the same order as
     `dynamics.transition_with_notice`.
@@ -417,15 +417,16 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         return False
     status = world.config.model.status
     m = world.m
-    z = np.empty((*state.status.shape, 4))
+    z = np.empty((*state.status.shape, 5))
     kernels.status_exponents(
         _flat(state.pressure, 1),
         status.disengage,
         status.withdraw,
         status.reengage,
         status.rejoin,
+        dyn.revoke_threshold(status.disengage, status.withdraw, status.reengage),
         status.scale,
-        z.reshape(-1, m, 4),
+        z.reshape(-1, m, 5),
     )
     np.exp(z, out=z)
     states = _writable_int(state, "status", np.int8)
@@ -434,7 +435,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         states.reshape(-1, m),
         notices.reshape(-1, m),
         _flat(draw, 1),
-        z.reshape(-1, m, 4),
+        z.reshape(-1, m, 5),
         int(status.notice_months),
         np.ascontiguousarray(world.is_hegemon > 0),
     )
