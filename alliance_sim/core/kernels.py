@@ -27,7 +27,9 @@ in each process.
 
 from __future__ import annotations
 
+import math
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -117,10 +119,107 @@ def using(implementation: str) -> Iterator[None]:
         _forced.pop()
 
 
+def _rows(state: State) -> int:
+    """Replicates in the state's batch (1 for one run)."""
+    shape = state.status.shape
+    return math.prod(shape[:-1]) if len(shape) > 1 else 1
+
+
 def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
     """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
     shape = array.shape[array.ndim - tail :] if tail else ()
-    return np.ascontiguousarray(array, dtype=dtype).reshape((-1, *shape))
+    if array.dtype != dtype or not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array, dtype=dtype)
+    return array.reshape((-1, *shape))
+
+
+class _Statics:
+    """A world's arrays as the compiled kernels take them (contiguous float64), made once per world.
+
+    The engines call the kernels every month with the same world; converting its arrays
+    each time would cost a single run more than the kernels' own work.
+    """
+
+    def __init__(self, world: World) -> None:
+        params = world.config.model
+        w = params.value
+        m, h = world.m, world.hegemon
+
+        def c(array: Any) -> np.ndarray:
+            return np.ascontiguousarray(array, dtype=np.float64)
+
+        self.weights = np.array(
+            [
+                w.protection,
+                w.regime,
+                w.dependence,
+                -w.entrapment,
+                -w.domestic,
+                -w.sovereignty,
+                w.outside,
+                w.grievance,
+                w.fear,
+                -w.coercion,
+            ]
+        )
+        others = c(world.others)
+        others_total = c(dyn.sequential_sum(others)).reshape(m)
+        self.weigh = tuple(
+            c(a)
+            for a in (
+                world.ratio,
+                world.proximity,
+                world.offense,
+                world.power,
+                world.capacity,
+                world.is_hegemon,
+                world.is_outside,
+                params.threat.sufficiency * world.power,
+                world.ties,
+                world.share,
+                others,
+                others_total,
+                world.outside_option,
+                world.patron_option,
+                world.compatibility,
+                world.dependence,
+                world.regime_security,
+                world.war_exposure,
+                world.domestic_pressure,
+                world.sovereignty_cost,
+                world.coercion_exposure,
+            )
+        )
+        self.hegemon_capacity = float(world.capacity[h])
+        self.share = c(world.share)
+        self.is_hegemon = c(world.is_hegemon)
+        self.fixed = np.ascontiguousarray(world.is_hegemon > 0)
+        self.fear = c(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h])
+        self.coercion_exposure = c(world.coercion_exposure)
+        self.member_capacity = c(world.capacity[:m])
+        self.ratio, self.proximity, self.offense, self.ties = (
+            c(world.ratio),
+            c(world.proximity),
+            c(world.offense),
+            c(world.ties),
+        )
+        self.trust_alpha0 = c(world.trust_alpha0).reshape(-1)
+        self.trust_beta0 = c(world.trust_beta0).reshape(-1)
+        self.hostility = c(world.hostility).reshape(-1)
+
+
+_STATICS: dict[int, tuple[weakref.ref[World], _Statics]] = {}
+
+
+def _statics(world: World) -> _Statics:
+    """The world's `_Statics`, made on first use and kept while the world lives."""
+    kept = _STATICS.get(id(world))
+    if kept is not None and kept[0]() is world:
+        return kept[1]
+    made = _Statics(world)
+    key = id(world)
+    _STATICS[key] = (weakref.ref(world, lambda _: _STATICS.pop(key, None)), made)
+    return made
 
 
 # --- Credibility (phase 4) ----------------------------------------------------------
@@ -226,7 +325,7 @@ def learn(
     """
     batch = alpha.shape[:-2]
     m = alpha.shape[-1]
-    kernels = _compiled(int(np.prod(batch)))
+    kernels = _compiled(math.prod(batch))
     if kernels is not None:
         # In place where the arrays allow it (the state's own, which this replaces).
         out = [
@@ -271,34 +370,19 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     and returns the net value of leaving, (..., m); the numpy implementation is
     `phases.weigh_membership` itself.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None:
         return None
     params = world.config.model
-    w = params.value
     m, n = world.m, world.n
     batch = state.status.shape[:-1]
-    weights = np.array(
-        [
-            w.protection,
-            w.regime,
-            w.dependence,
-            -w.entrapment,
-            -w.domestic,
-            -w.sovereignty,
-            w.outside,
-            w.grievance,
-            w.fear,
-            -w.coercion,
-        ]
-    )
+    statics = _statics(world)
+    weights = statics.weights
     # Written in place: the state's own arrays (made C-contiguous float64 if they were not).
     terms, stay, leave, cred, internal, max_threat = (
         _writable(state, name) for name in ("terms", "value_stay", "value_leave", "cred", "credibility", "max_threat")
     )
     net = np.empty((*batch, m))
-    others = np.asarray(world.others, dtype=np.float64)
-    others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
     kernels.weigh(
         _flat(state.intent, 2),
         _flat(state.status, 1, np.int8),
@@ -314,34 +398,9 @@ def weigh(world: World, state: State) -> np.ndarray | None:
         _flat(state.beta, 2),
         _flat(state.alpha_int, 2),
         _flat(state.beta_int, 2),
-        *(
-            np.ascontiguousarray(a, dtype=np.float64)
-            for a in (
-                world.ratio,
-                world.proximity,
-                world.offense,
-                world.power,
-                world.capacity,
-                world.is_hegemon,
-                world.is_outside,
-                params.threat.sufficiency * world.power,
-                world.ties,
-                world.share,
-                others,
-                others_total,
-                world.outside_option,
-                world.patron_option,
-                world.compatibility,
-                world.dependence,
-                world.regime_security,
-                world.war_exposure,
-                world.domestic_pressure,
-                world.sovereignty_cost,
-                world.coercion_exposure,
-            )
-        ),
+        *statics.weigh,
         params.shocks.contagion,
-        float(world.capacity[world.hegemon]),
+        statics.hegemon_capacity,
         params.hegemon.resolve,
         world.hegemon,
         weights,
@@ -377,7 +436,7 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         baseline: A value per entry of one replicate (the trailing axes), or 0.0.
         rate: The monthly rate.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None:
         setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
         return
@@ -402,7 +461,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     and everything after it are compiled, with the same operations in the same order as
     `dynamics.transition_with_notice`.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None:
         return False
     status = world.config.model.status
@@ -426,7 +485,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         _flat(draw, 1),
         z.reshape(-1, m, 4),
         int(status.notice_months),
-        np.ascontiguousarray(world.is_hegemon > 0),
+        _statics(world).fixed,
     )
     return True
 
@@ -469,7 +528,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     The same numbers as `trace.QUANTITIES` reads; False (nothing done) under numpy or when
     a row is not a C-contiguous array of the trace's type.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None or set(members) != set(RECORDED):
         return False
     m = world.m
@@ -479,7 +538,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     if rows[0].dtype != np.int8 or rows[1].dtype != np.int16 or any(row.dtype != np.float64 for row in rows[2:]):
         return False
     h = world.hegemon
-    fear = np.ascontiguousarray(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h], dtype=np.float64)
+    statics = _statics(world)
     kernels.record(
         _flat(state.status, 1, np.int8),
         _flat(state.notice, 1, np.int16),
@@ -498,9 +557,9 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         _flat(state.beta, 2),
         _flat(state.alpha_int, 2),
         _flat(state.beta_int, 2),
-        np.ascontiguousarray(world.share, dtype=np.float64),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        fear,
+        statics.share,
+        statics.is_hegemon,
+        statics.fear,
         h,
         *(row.reshape(-1, m) for row in rows),
     )
@@ -512,7 +571,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
 
 def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
     """Fold this month's net value into the smoothed pressure, compiled, in place; False under numpy."""
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None:
         return False
     pressure = _writable(state, "pressure")
@@ -522,7 +581,7 @@ def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
 
 def hegemon_acts(world: World, state: State) -> bool:
     """Phase 5 compiled (`phases.hegemon_acts` says what it does), in place; False under numpy."""
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled(_rows(state))
     if kernels is None:
         return False
     m = world.m
@@ -532,6 +591,7 @@ def hegemon_acts(world: World, state: State) -> bool:
         reacted = np.array(reacted, dtype=np.bool_)
         state.reacted = reacted
     n = state.intent.shape[-1]
+    statics = _statics(world)
     kernels.hegemon_acts(
         _writable(state, "pressure").reshape(-1, m),
         _writable(state, "previous").reshape(-1, m),
@@ -541,9 +601,9 @@ def hegemon_acts(world: World, state: State) -> bool:
         _writable(state, "intent").reshape(-1, m, n),
         reacted.reshape(-1),
         _flat(state.war_load, 0),
-        float(world.capacity[world.hegemon]),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        np.ascontiguousarray(world.coercion_exposure, dtype=np.float64),
+        statics.hegemon_capacity,
+        statics.is_hegemon,
+        statics.coercion_exposure,
         world.hegemon,
         world.config.model.status.disengage - params.watch,
         params.reward,
@@ -576,11 +636,12 @@ def ally_answers(
         The levels 0 (refused), 1 (token), 2 (full), int8, (..., m).
     """
     batch = state.status.shape[:-1]
-    kernels = _compiled(int(np.prod(batch)))
+    kernels = _compiled(math.prod(batch))
     if kernels is None:
         return None
     m = world.m
     params = world.config.model.answer
+    statics = _statics(world)
     z = np.empty((*batch, m, 2))
     kernels.answer_exponents(
         _flat(state.alpha, 2),
@@ -591,12 +652,12 @@ def ally_answers(
         _flat(state.war_load, 0),
         _flat(np.broadcast_to(attacker, batch), 0, np.int64),
         requester,
-        np.ascontiguousarray(world.capacity[:m], dtype=np.float64),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        np.ascontiguousarray(world.ratio, dtype=np.float64),
-        np.ascontiguousarray(world.proximity, dtype=np.float64),
-        np.ascontiguousarray(world.offense, dtype=np.float64),
-        np.ascontiguousarray(world.ties, dtype=np.float64),
+        statics.member_capacity,
+        statics.is_hegemon,
+        statics.ratio,
+        statics.proximity,
+        statics.offense,
+        statics.ties,
         params.bias,
         params.trust,
         params.capacity,
