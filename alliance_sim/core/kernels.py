@@ -125,12 +125,21 @@ def _rows(state: State) -> int:
     return math.prod(shape[:-1]) if len(shape) > 1 else 1
 
 
+def _view(array: np.ndarray, tail: int) -> np.ndarray:
+    """A C-contiguous `array` as a (batch, *last `tail` axes) view (one batch row when there is no batch)."""
+    extra = array.ndim - tail
+    if extra == 1:
+        return array
+    if extra == 0:
+        return array[None]
+    return array.reshape((-1, *array.shape[extra:]))
+
+
 def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
     """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
-    shape = array.shape[array.ndim - tail :] if tail else ()
     if array.dtype != dtype or not array.flags.c_contiguous:
         array = np.ascontiguousarray(array, dtype=dtype)
-    return array.reshape((-1, *shape))
+    return _view(array, tail)
 
 
 class _Statics:
@@ -333,7 +342,7 @@ def learn(
             for a in (alpha, beta, alpha_int, beta_int)
         ]
         kernels.learn(
-            *(a.reshape(-1, m, m) for a in out),
+            *(_view(a, 2) for a in out),
             _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
             _flat(np.broadcast_to(answer, batch), 0, np.int8),
             _flat(np.broadcast_to(asked, batch), 0, np.bool_),
@@ -374,7 +383,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     if kernels is None:
         return None
     params = world.config.model
-    m, n = world.m, world.n
+    m = world.m
     batch = state.status.shape[:-1]
     statics = _statics(world)
     weights = statics.weights
@@ -404,13 +413,13 @@ def weigh(world: World, state: State) -> np.ndarray | None:
         params.hegemon.resolve,
         world.hegemon,
         weights,
-        terms.reshape(-1, m, weights.size),
-        stay.reshape(-1, m),
-        leave.reshape(-1, m),
-        cred.reshape(-1, m, n),
-        internal.reshape(-1, m),
-        max_threat.reshape(-1, m),
-        net.reshape(-1, m),
+        _view(terms, 2),
+        _view(stay, 1),
+        _view(leave, 1),
+        _view(cred, 2),
+        _view(internal, 1),
+        _view(max_threat, 1),
+        _view(net, 1),
     )
     return net
 
@@ -449,6 +458,59 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
     kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)
 
 
+RELAXED = (
+    "alpha",
+    "beta",
+    "alpha_int",
+    "beta_int",
+    "intent",
+    "protest",
+    "offers",
+    "grievance",
+    "crisis",
+    "war_load",
+    "demand",
+    "reward",
+    "signal",
+)
+"""The state's arrays phase 1 relaxes, in the order of `relax_month`'s arguments."""
+
+
+def relax_month(world: World, state: State) -> bool:
+    """Phase 1 whole (`phases.relax` says what it does), compiled, in place; False under numpy.
+
+    One call for every array: the same numbers as `relax` array by array.
+    """
+    kernels = _compiled(_rows(state))
+    if kernels is None:
+        return False
+    params = world.config.model
+    shocks, hegemon = params.shocks, params.hegemon
+    statics = _statics(world)
+    keeps = np.array(
+        [
+            1.0 - params.trust.forgetting,
+            1.0 - params.threat.intent_decay,
+            1.0 - shocks.protest_decay,
+            1.0 - shocks.offer_decay,
+            1.0 - shocks.grievance_decay,
+            1.0 - shocks.regime_decay,
+            1.0 - shocks.war_recovery,
+            1.0 - shocks.demand_decay,
+            1.0 - hegemon.reward_decay,
+            1.0 - hegemon.signal_decay,
+        ]
+    )
+    kernels.relax_month(
+        *(_writable(state, name).reshape(-1) for name in RELAXED),
+        statics.trust_alpha0,
+        statics.trust_beta0,
+        statics.hostility,
+        keeps,
+    )
+    return True
+
+
 # --- Status (phase 6) -------------------------------------------------------------------
 
 
@@ -465,7 +527,6 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     if kernels is None:
         return False
     status = world.config.model.status
-    m = world.m
     z = np.empty((*state.status.shape, 4))
     kernels.status_exponents(
         _flat(state.pressure, 1),
@@ -474,16 +535,16 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         status.reengage,
         status.rejoin,
         status.scale,
-        z.reshape(-1, m, 4),
+        _view(z, 2),
     )
     np.exp(z, out=z)
     states = _writable_int(state, "status", np.int8)
     notices = _writable_int(state, "notice", np.int16)
     kernels.transition(
-        states.reshape(-1, m),
-        notices.reshape(-1, m),
+        _view(states, 1),
+        _view(notices, 1),
         _flat(draw, 1),
-        z.reshape(-1, m, 4),
+        _view(z, 2),
         int(status.notice_months),
         _statics(world).fixed,
     )
@@ -531,7 +592,6 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     kernels = _compiled(_rows(state))
     if kernels is None or set(members) != set(RECORDED):
         return False
-    m = world.m
     rows = [members[name] for name in RECORDED]
     if not all(row.flags.c_contiguous and row.flags.writeable for row in rows):
         return False
@@ -561,7 +621,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         statics.is_hegemon,
         statics.fear,
         h,
-        *(row.reshape(-1, m) for row in rows),
+        *(_view(row, 1) for row in rows),
     )
     return True
 
@@ -584,21 +644,19 @@ def hegemon_acts(world: World, state: State) -> bool:
     kernels = _compiled(_rows(state))
     if kernels is None:
         return False
-    m = world.m
     params = world.config.model.hegemon
     reacted = state.reacted
     if not (reacted.flags.c_contiguous and reacted.flags.writeable and reacted.dtype == np.bool_):
         reacted = np.array(reacted, dtype=np.bool_)
         state.reacted = reacted
-    n = state.intent.shape[-1]
     statics = _statics(world)
     kernels.hegemon_acts(
-        _writable(state, "pressure").reshape(-1, m),
-        _writable(state, "previous").reshape(-1, m),
+        _view(_writable(state, "pressure"), 1),
+        _view(_writable(state, "previous"), 1),
         _flat(state.status, 1, np.int8),
-        _writable(state, "reward").reshape(-1, m),
-        _writable(state, "signal").reshape(-1, m),
-        _writable(state, "intent").reshape(-1, m, n),
+        _view(_writable(state, "reward"), 1),
+        _view(_writable(state, "signal"), 1),
+        _view(_writable(state, "intent"), 2),
         reacted.reshape(-1),
         _flat(state.war_load, 0),
         statics.hegemon_capacity,
@@ -665,9 +723,9 @@ def ally_answers(
         params.ties,
         params.internal,
         params.token_band,
-        z.reshape(-1, m, 2),
+        _view(z, 2),
     )
     np.exp(z, out=z)
     levels = np.empty((*batch, m), dtype=np.int8)
-    kernels.answer_levels(z.reshape(-1, m, 2), _flat(draws, 1), levels.reshape(-1, m))
+    kernels.answer_levels(_view(z, 2), _flat(draws, 1), _view(levels, 1))
     return levels

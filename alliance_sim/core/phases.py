@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 def relax(world: World, state: State) -> None:
     """Phase 1: beliefs forget toward their prior; shocks fade; the war load and its demand recede."""
+    if kernels.relax_month(world, state):
+        return
     params = world.config.model
     forgetting = params.trust.forgetting
     kernels.relax(state, "alpha", world.trust_alpha0, forgetting)
