@@ -30,11 +30,11 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -215,20 +215,49 @@ class _Statics:
         self.trust_alpha0 = c(world.trust_alpha0).reshape(-1)
         self.trust_beta0 = c(world.trust_beta0).reshape(-1)
         self.hostility = c(world.hostility).reshape(-1)
+        shocks, hegemon = params.shocks, params.hegemon
+        self.keeps = np.array(
+            [
+                1.0 - params.trust.forgetting,
+                1.0 - params.threat.intent_decay,
+                1.0 - shocks.protest_decay,
+                1.0 - shocks.offer_decay,
+                1.0 - shocks.grievance_decay,
+                1.0 - shocks.regime_decay,
+                1.0 - shocks.war_recovery,
+                1.0 - shocks.demand_decay,
+                1.0 - hegemon.reward_decay,
+                1.0 - hegemon.signal_decay,
+            ]
+        )
 
 
-_STATICS: dict[int, tuple[weakref.ref[World], _Statics]] = {}
+_PER_WORLD: dict[tuple[int, str], tuple[weakref.ref[World], Any]] = {}
+
+
+def per_world[T](world: World, key: str, make: Callable[[World], T]) -> T:
+    """`make(world)`, made on first use for this world and `key`, kept while the world lives.
+
+    For what an engine derives from a world every month that the world fixes once (a
+    world never changes): the arrays as the kernels take them, the month's calendar.
+    """
+    slot = (id(world), key)
+    kept = _PER_WORLD.get(slot)
+    if kept is not None and kept[0]() is world:
+        return cast(T, kept[1])
+    made = make(world)
+
+    def forget(ref: weakref.ref[World]) -> None:
+        if _PER_WORLD.get(slot, (None,))[0] is ref:
+            del _PER_WORLD[slot]
+
+    _PER_WORLD[slot] = (weakref.ref(world, forget), made)
+    return made
 
 
 def _statics(world: World) -> _Statics:
     """The world's `_Statics`, made on first use and kept while the world lives."""
-    kept = _STATICS.get(id(world))
-    if kept is not None and kept[0]() is world:
-        return kept[1]
-    made = _Statics(world)
-    key = id(world)
-    _STATICS[key] = (weakref.ref(world, lambda _: _STATICS.pop(key, None)), made)
-    return made
+    return per_world(world, "kernels", _Statics)
 
 
 # --- Credibility (phase 4) ----------------------------------------------------------
@@ -484,23 +513,8 @@ def relax_month(world: World, state: State) -> bool:
     kernels = _compiled(_rows(state))
     if kernels is None:
         return False
-    params = world.config.model
-    shocks, hegemon = params.shocks, params.hegemon
     statics = _statics(world)
-    keeps = np.array(
-        [
-            1.0 - params.trust.forgetting,
-            1.0 - params.threat.intent_decay,
-            1.0 - shocks.protest_decay,
-            1.0 - shocks.offer_decay,
-            1.0 - shocks.grievance_decay,
-            1.0 - shocks.regime_decay,
-            1.0 - shocks.war_recovery,
-            1.0 - shocks.demand_decay,
-            1.0 - hegemon.reward_decay,
-            1.0 - hegemon.signal_decay,
-        ]
-    )
+    keeps = statics.keeps
     kernels.relax_month(
         *(_writable(state, name).reshape(-1) for name in RELAXED),
         statics.trust_alpha0,
@@ -582,6 +596,8 @@ RECORDED = (
 )
 """The traced quantities `record` writes, in the order of its output arguments."""
 
+_RECORDED_TYPES = (np.dtype(np.int8), np.dtype(np.int16), *(np.dtype(np.float64),) * (len(RECORDED) - 2))
+
 
 def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     """Write one month's traced per-member quantities into `members` (name -> row), compiled.
@@ -590,13 +606,12 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     a row is not a C-contiguous array of the trace's type.
     """
     kernels = _compiled(_rows(state))
-    if kernels is None or set(members) != set(RECORDED):
+    if kernels is None or len(members) != len(RECORDED):
         return False
-    rows = [members[name] for name in RECORDED]
-    if not all(row.flags.c_contiguous and row.flags.writeable for row in rows):
-        return False
-    if rows[0].dtype != np.int8 or rows[1].dtype != np.int16 or any(row.dtype != np.float64 for row in rows[2:]):
-        return False
+    rows = [members.get(name) for name in RECORDED]
+    for row, kind in zip(rows, _RECORDED_TYPES, strict=True):
+        if row is None or row.dtype != kind or not row.flags.carray:  # carray: C-contiguous, aligned, writeable
+            return False
     h = world.hegemon
     statics = _statics(world)
     kernels.record(
@@ -635,7 +650,9 @@ def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
     if kernels is None:
         return False
     pressure = _writable(state, "pressure")
-    kernels.smooth_pressure(pressure.reshape(-1), _flat(np.broadcast_to(net, pressure.shape), 0).reshape(-1), smoothing)
+    if net.shape != pressure.shape:
+        net = np.broadcast_to(net, pressure.shape)
+    kernels.smooth_pressure(pressure.reshape(-1), _flat(net, 0).reshape(-1), smoothing)
     return True
 
 
