@@ -302,9 +302,15 @@ def credibility(
     weight = dyn.trust(alpha, beta) * share * active[..., None, :]  # (..., i, j)
     enough = np.minimum(able[..., :, None] / need[m:], 1.0)  # (..., j, k outside)
     free = (1.0 - ties[:, m:]) * enough
-    outside = np.zeros((*batch, m, n - m))
-    for j in range(m):
-        outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    if batch or m == 0:
+        outside = np.zeros((*batch, m, n - m))
+        for j in range(m):
+            outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    else:
+        # One run: the (m, m, n - m) products are small, and a running sum over j adds them in
+        # the same order; every product is +0.0 or more, so starting from the first product
+        # instead of from 0.0 changes no bit.
+        outside = np.cumsum(weight[:, :, None] * free[None, :, :], axis=1)[:, -1, :]
     cred = np.concatenate([np.zeros((*batch, m, m)), outside], axis=-1)
     # Help with internal unrest needs a force of the member's own size; ties do not discount it.
     enough_int = np.minimum(able[..., None, :] / need[:m, None], 1.0)
