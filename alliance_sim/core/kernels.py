@@ -18,11 +18,11 @@ are those of `dynamics.sigmoid`.
 
 Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
 ``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled
-one from the first batch of `AUTO_ROWS` replicates on (small runs do not pay for loading
-numba). numba is imported only then, so commands that run no model (``--help``,
-``validate``) never load it; compiled code is cached on disk next to the module (or in
-numba's user cache, or ``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again
-in each process.
+one from the first batch of `AUTO_ROWS` replicates on, or once single runs have stepped
+`AUTO_MONTHS` months in the process (small runs do not pay for loading numba). numba is
+imported only then, so commands that run no model (``--help``, ``validate``) never load it;
+compiled code is cached on disk next to the module (or in numba's user cache, or
+``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again in each process.
 """
 
 from __future__ import annotations
@@ -53,6 +53,20 @@ AUTO_ROWS = 1024
 Loading numba and the cached kernels costs a process about half a second, more than a
 small batch (a single Mesa run, a few hundred replicates) saves by it: those run in numpy
 until numba is loaded, after which every batch uses it. The numbers are the same."""
+
+AUTO_MONTHS = 1500
+"""Under `auto`, numba is also loaded once single runs (no batch axis: the Mesa engine) have
+stepped this many months in numpy in one process.
+
+A single run gains most from the compiled kernels (numpy's cost per call dominates arrays
+of a few members), but one run alone does not pay for loading numba. Loading it once the
+process has spent about what loading costs (1,500 months of an eight-actor alliance take
+about half a second in numpy) makes a batch of Mesa runs (`mesa.batch_run`, a Mesa sweep)
+at most about twice as slow as the better of the two choices made in advance, whatever
+its length; a run or two never load it. The numbers are the same either way."""
+
+_months = {"one run": 0}
+"""Months stepped by single runs in numpy so far (see `AUTO_MONTHS`)."""
 
 _forced: list[str] = []
 """Implementations forced by `using`, innermost last."""
@@ -93,6 +107,15 @@ def _load() -> ModuleType | None:
         else:
             _LOADED["kernels"] = kernels_numba
     return _LOADED["kernels"]
+
+
+def one_run_month() -> None:
+    """Count a month of a single run; under `auto`, load numba once `AUTO_MONTHS` were stepped in numpy."""
+    if "kernels" in _LOADED or _forced:
+        return
+    _months["one run"] += 1
+    if _months["one run"] >= AUTO_MONTHS and _choice() == "auto":
+        _load()
 
 
 def backend() -> str:
