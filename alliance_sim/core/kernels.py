@@ -488,7 +488,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
 def _writable(state: State, name: str) -> np.ndarray:
     """The state's array `name`, made C-contiguous float64 in place if it was not, to be written in place."""
     array: np.ndarray = getattr(state, name)
-    if not (array.flags.c_contiguous and array.dtype == np.float64 and array.flags.writeable):
+    if not (array.dtype == np.float64 and array.flags.carray):  # carray: C-contiguous, aligned, writeable
         array = np.array(array, dtype=np.float64, order="C", copy=True)
         setattr(state, name, array)
     return array
@@ -597,7 +597,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
 def _writable_int(state: State, name: str, dtype: Any) -> np.ndarray:
     """The state's integer array `name`, made C-contiguous of `dtype` in place if it was not."""
     array: np.ndarray = getattr(state, name)
-    if not (array.flags.c_contiguous and array.dtype == dtype and array.flags.writeable):
+    if not (array.dtype == dtype and array.flags.carray):
         array = np.array(array, dtype=dtype, order="C", copy=True)
         setattr(state, name, array)
     return array
