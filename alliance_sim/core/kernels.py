@@ -148,6 +148,10 @@ def _rows(state: State) -> int:
     return math.prod(shape[:-1]) if len(shape) > 1 else 1
 
 
+_F64, _I8, _I16, _I64, _BOOL = (np.dtype(kind) for kind in (np.float64, np.int8, np.int16, np.int64, np.bool_))
+"""The kernels' types, as dtypes (comparing a dtype with a dtype is several times faster than with a type)."""
+
+
 def _view(array: np.ndarray, tail: int) -> np.ndarray:
     """A C-contiguous `array` as a (batch, *last `tail` axes) view (one batch row when there is no batch)."""
     extra = array.ndim - tail
@@ -158,11 +162,16 @@ def _view(array: np.ndarray, tail: int) -> np.ndarray:
     return array.reshape((-1, *array.shape[extra:]))
 
 
-def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
+def _flat(array: np.ndarray, tail: int, dtype: np.dtype = _F64) -> np.ndarray:
     """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
     if array.dtype != dtype or not array.flags.c_contiguous:
         array = np.ascontiguousarray(array, dtype=dtype)
-    return _view(array, tail)
+    extra = array.ndim - tail  # as `_view`, written out: this runs some seventy times a month
+    if extra == 1:
+        return array
+    if extra == 0:
+        return array[None]
+    return array.reshape((-1, *array.shape[extra:]))
 
 
 class _Statics:
@@ -401,11 +410,11 @@ def learn(
         ]
         kernels.learn(
             *(_view(a, 2) for a in out),
-            _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
-            _flat(np.broadcast_to(answer, batch), 0, np.int8),
-            _flat(np.broadcast_to(asked, batch), 0, np.bool_),
-            _flat(np.broadcast_to(unrest, batch), 0, np.bool_),
-            _flat(np.broadcast_to(status, (*batch, m)), 1, np.int8),
+            _flat(np.broadcast_to(levels, (*batch, m)), 1, _I8),
+            _flat(np.broadcast_to(answer, batch), 0, _I8),
+            _flat(np.broadcast_to(asked, batch), 0, _BOOL),
+            _flat(np.broadcast_to(unrest, batch), 0, _BOOL),
+            _flat(np.broadcast_to(status, (*batch, m)), 1, _I8),
             requester,
             spillover,
             learning,
@@ -452,7 +461,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     net = np.empty((*batch, m))
     kernels.weigh(
         _flat(state.intent, 2),
-        _flat(state.status, 1, np.int8),
+        _flat(state.status, 1, _I8),
         _flat(state.war_load, 0),
         _flat(state.protest, 1),
         _flat(state.offers, 2),
@@ -488,7 +497,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
 def _writable(state: State, name: str) -> np.ndarray:
     """The state's array `name`, made C-contiguous float64 in place if it was not, to be written in place."""
     array: np.ndarray = getattr(state, name)
-    if not (array.dtype == np.float64 and array.flags.carray):  # carray: C-contiguous, aligned, writeable
+    if not (array.dtype == _F64 and array.flags.carray):  # carray: C-contiguous, aligned, writeable
         array = np.array(array, dtype=np.float64, order="C", copy=True)
         setattr(state, name, array)
     return array
@@ -581,8 +590,8 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         _view(z, 2),
     )
     np.exp(z, out=z)
-    states = _writable_int(state, "status", np.int8)
-    notices = _writable_int(state, "notice", np.int16)
+    states = _writable_int(state, "status", _I8)
+    notices = _writable_int(state, "notice", _I16)
     kernels.transition(
         _view(states, 1),
         _view(notices, 1),
@@ -625,7 +634,7 @@ RECORDED = (
 )
 """The traced quantities `record` writes, in the order of its output arguments."""
 
-_RECORDED_TYPES = (np.dtype(np.int8), np.dtype(np.int16), *(np.dtype(np.float64),) * (len(RECORDED) - 2))
+_RECORDED_TYPES = (_I8, _I16, *(_F64,) * (len(RECORDED) - 2))
 
 
 def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
@@ -637,15 +646,17 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     kernels = _compiled(_rows(state))
     if kernels is None or len(members) != len(RECORDED):
         return False
-    rows = [members.get(name) for name in RECORDED]
-    for row, kind in zip(rows, _RECORDED_TYPES, strict=True):
+    rows: list[np.ndarray] = []
+    for name, kind in zip(RECORDED, _RECORDED_TYPES, strict=True):
+        row = members.get(name)
         if row is None or row.dtype != kind or not row.flags.carray:  # carray: C-contiguous, aligned, writeable
             return False
+        rows.append(row)
     h = world.hegemon
     statics = _statics(world)
     kernels.record(
-        _flat(state.status, 1, np.int8),
-        _flat(state.notice, 1, np.int16),
+        _flat(state.status, 1, _I8),
+        _flat(state.notice, 1, _I16),
         _flat(state.pressure, 1),
         _flat(state.credibility, 1),
         _flat(state.value_stay, 1),
@@ -699,7 +710,7 @@ def hegemon_acts(world: World, state: State) -> bool:
     kernels.hegemon_acts(
         _view(_writable(state, "pressure"), 1),
         _view(_writable(state, "previous"), 1),
-        _flat(state.status, 1, np.int8),
+        _flat(state.status, 1, _I8),
         _view(_writable(state, "reward"), 1),
         _view(_writable(state, "signal"), 1),
         _view(_writable(state, "intent"), 2),
@@ -754,7 +765,7 @@ def ally_answers(
         _flat(state.beta_int, 2),
         _flat(state.intent, 2),
         _flat(state.war_load, 0),
-        _flat(np.broadcast_to(attacker, batch), 0, np.int64),
+        _flat(np.broadcast_to(attacker, batch), 0, _I64),
         requester,
         statics.member_capacity,
         statics.is_hegemon,
