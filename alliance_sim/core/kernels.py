@@ -651,7 +651,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         row = members.get(name)
         if row is None or row.dtype != kind or not row.flags.carray:  # carray: C-contiguous, aligned, writeable
             return False
-        rows.append(row)
+        rows.append(_view(row, 1))
     h = world.hegemon
     statics = _statics(world)
     kernels.record(
@@ -676,7 +676,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         statics.is_hegemon,
         statics.fear,
         h,
-        *(_view(row, 1) for row in rows),
+        *rows,
     )
     return True
 

@@ -382,9 +382,14 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
         draws: This month's row of the random block, shape (..., columns).
         record: Optional callback for the event log.
     """
-    for event, kind, column, first_slot in kernels.per_world(world, "calendar", _calendar)[step]:
-        # A scripted event happens where its condition holds, a hazard where its draw falls below its rate.
-        fired = happens(event, state) if column < 0 else np.asarray(draws[..., column] < kind.rate(world, state, event))
+    month = kernels.per_world(world, "calendar", _calendar)[step]
+    floats = draws.tolist() if draws.ndim == 1 and month else None  # one run: its draws as floats
+    for event, kind, column, first_slot in month:
+        if column < 0:
+            fired = happens(event, state)  # a scripted event: where its condition holds
+        else:  # a hazard: where its draw falls below its rate
+            draw = floats[column] if floats is not None else draws[..., column]
+            fired = np.asarray(draw < kind.rate(world, state, event))
         if fired.ndim == 0 and not fired:
             continue  # one run, and the hazard did not fire: it would change nothing
         if fired.ndim == 1 and np.count_nonzero(fired) < SUBSET_SHARE * fired.shape[0]:
