@@ -88,6 +88,14 @@ def _compiled(rows: int | None = None) -> ModuleType | None:
     return _load()
 
 
+def _compiled_for(state: State) -> ModuleType | None:
+    """`_compiled` for the state's batch; once numba is loaded, without counting the batch."""
+    loaded = _LOADED.get("kernels")
+    if loaded is not None and not _forced and _choice() != "numpy":
+        return loaded
+    return _compiled(_rows(state))
+
+
 @cache
 def _choice() -> str:
     choice = os.environ.get(ENV, "auto").strip().lower()
@@ -265,6 +273,8 @@ class _Statics:
 
 
 _PER_WORLD: dict[tuple[int, str], tuple[weakref.ref[World], Any]] = {}
+_LAST: dict[str, tuple[World, Any]] = {}
+"""The world of the last call of each key and what was made for it (it keeps that one world alive)."""
 
 
 def per_world[T](world: World, key: str, make: Callable[[World], T]) -> T:
@@ -273,11 +283,16 @@ def per_world[T](world: World, key: str, make: Callable[[World], T]) -> T:
     For what an engine derives from a world every month that the world fixes once (a
     world never changes): the arrays as the kernels take them, the month's calendar.
     """
+    last = _LAST.get(key)
+    if last is not None and last[0] is world:  # the world of the last call: most calls
+        return cast(T, last[1])
     slot = (id(world), key)
     kept = _PER_WORLD.get(slot)
     if kept is not None and kept[0]() is world:
+        _LAST[key] = (world, kept[1])
         return cast(T, kept[1])
     made = make(world)
+    _LAST[key] = (world, made)
 
     def forget(ref: weakref.ref[World]) -> None:
         if _PER_WORLD.get(slot, (None,))[0] is ref:
@@ -446,7 +461,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     and returns the net value of leaving, (..., m); the numpy implementation is
     `phases.weigh_membership` itself.
     """
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         return None
     params = world.config.model
@@ -512,7 +527,7 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         baseline: A value per entry of one replicate (the trailing axes), or 0.0.
         rate: The monthly rate.
     """
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
         return
@@ -548,7 +563,7 @@ def relax_month(world: World, state: State) -> bool:
 
     One call for every array: the same numbers as `relax` array by array.
     """
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     statics = _statics(world)
@@ -575,7 +590,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     and everything after it are compiled, with the same operations in the same order as
     `dynamics.transition_with_notice`.
     """
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     status = world.config.model.status
@@ -643,7 +658,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     The same numbers as `trace.QUANTITIES` reads; False (nothing done) under numpy or when
     a row is not a C-contiguous array of the trace's type.
     """
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None or len(members) != len(RECORDED):
         return False
     rows: list[np.ndarray] = []
@@ -686,7 +701,7 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
 
 def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
     """Fold this month's net value into the smoothed pressure, compiled, in place; False under numpy."""
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     pressure = _writable(state, "pressure")
@@ -698,7 +713,7 @@ def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
 
 def hegemon_acts(world: World, state: State) -> bool:
     """Phase 5 compiled (`phases.hegemon_acts` says what it does), in place; False under numpy."""
-    kernels = _compiled(_rows(state))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     params = world.config.model.hegemon
