@@ -317,3 +317,30 @@ def test_large_trace_buffers_are_reused_only_when_no_view_holds_them(monkeypatch
     assert trace.buffer((5, 40)).__array_interface__["data"][0] != address  # a view of a view holds it
     del view
     assert trace.buffer((5, 40)).__array_interface__["data"][0] == address
+
+
+def test_what_is_made_per_world_is_made_once_and_forgotten_with_the_world(small_config):
+    import gc
+    import weakref
+
+    class Made:
+        pass
+
+    made: list[int] = []
+
+    def make(world) -> Made:
+        made.append(world.m)
+        return Made()
+
+    first, second = compile_world(small_config), compile_world(small_config)
+    one = kernels.per_world(first, "test", make)
+    assert kernels.per_world(first, "test", make) is one
+    other = kernels.per_world(second, "test", make)
+    assert other is not one and kernels.per_world(first, "test", make) is one
+    assert len(made) == 2
+    gone = weakref.ref(one)
+    del first, one
+    kernels.per_world(second, "test", make)  # the last world asked for is no longer the first
+    gc.collect()
+    assert gone() is None, "what was made for a world outlived it"
+    assert len(made) == 2
