@@ -55,7 +55,7 @@ run: $(STAMP)
 
 # The shipped posterior of the CSTO baseline: the same file on any number of workers.
 posterior: $(STAMP)
-	$(VENV)/bin/alliance-sim calibrate scenarios/csto_2022.yaml --workers 0
+	$(VENV)/bin/alliance-sim calibrate scenarios/csto_2022.yaml --workers 0 --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q

@@ -483,6 +483,18 @@ def hegemon_attention(pressure: Array, previous: Array, watch: float) -> Array:
     return np.where((pressure > watch) & (rise > 0.0), rise, 0.0)
 
 
+def revoke_threshold(disengage: float, withdraw: float, reengage: float) -> float:
+    """Pressure below which revoking a notice of withdrawal is likelier than not, theta_rv.
+
+    theta_rv = theta_w - (theta_d - theta_re): the hysteresis gap between disengaging and
+    re-engaging, taken below the withdraw threshold. A notice undoes one step (the member
+    stays disengaged), so it asks the same fall of pressure as undoing the other step does;
+    a member must keep wanting to leave through its notice period (Helfer 2005 on notice
+    periods as a time to reconsider and to bargain).
+    """
+    return withdraw - (disengage - reengage)
+
+
 def transition_with_notice(
     status: Array,
     notice: Array,
@@ -503,7 +515,9 @@ def transition_with_notice(
       the withdrawal takes effect `notice_months` later (at once if 0); otherwise
       disengaged -> member with probability sigma((theta_re - p) / s) (the upper end of the draw)
     - under notice: one month less; withdrawn when none is left; otherwise the notice is
-      revoked with probability sigma((theta_re - p) / s) (the member stays disengaged)
+      revoked with probability sigma((theta_rv - p) / s), theta_rv = theta_w - (theta_d - theta_re):
+      undoing the notice takes the same fall of pressure below the threshold that gave it as
+      coming back takes below the disengage threshold (the member stays disengaged)
     - withdrawn -> member with probability sigma((theta_rj - p) / s)
 
     Args:
@@ -528,7 +542,9 @@ def transition_with_notice(
     p_withdraw = sigmoid((pressure - withdraw) / scale)
     p_reengage = sigmoid((reengage - pressure) / scale)
     p_rejoin = sigmoid((rejoin - pressure) / scale)
+    p_revoke = sigmoid((revoke_threshold(disengage, withdraw, reengage) - pressure) / scale)
     back = draw >= 1.0 - p_reengage
+    revokes = draw >= 1.0 - p_revoke
     gives = draw < p_withdraw
     served = notice == 1
     under = (status == DISENGAGED) & (notice > 0)
@@ -540,7 +556,7 @@ def transition_with_notice(
         from_free = np.where(gives, WITHDRAWN, np.where(back, MEMBER, DISENGAGED))
         free_notice = np.zeros_like(notice)
     from_notice = np.where(served, WITHDRAWN, DISENGAGED)
-    left = np.where(served | back, 0, notice - 1)
+    left = np.where(served | revokes, 0, notice - 1)
     from_withdrawn = np.where(draw < p_rejoin, MEMBER, WITHDRAWN)
     new = np.where(
         status == MEMBER,

@@ -585,7 +585,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     """Phase 6 compiled (`phases.reconsider_status`), in place; False (nothing done) under numpy.
 
     numba's `exp` does not match numpy's in the last bit on every machine (numpy may use
-    SIMD code of its own), so the four logistic probabilities take their `exp` from numpy,
+    SIMD code of its own), so the five logistic probabilities take their `exp` from numpy,
     on one array of their negated arguments for the whole batch; the arguments before it
     and everything after it are compiled, with the same operations in the same order as
     `dynamics.transition_with_notice`.
@@ -594,13 +594,14 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     if kernels is None:
         return False
     status = world.config.model.status
-    z = np.empty((*state.status.shape, 4))
+    z = np.empty((*state.status.shape, 5))
     kernels.status_exponents(
         _flat(state.pressure, 1),
         status.disengage,
         status.withdraw,
         status.reengage,
         status.rejoin,
+        dyn.revoke_threshold(status.disengage, status.withdraw, status.reengage),
         status.scale,
         _view(z, 2),
     )

@@ -270,8 +270,8 @@ def relax_month(  # type: ignore[no-untyped-def]  # noqa: D103
 
 
 @_jit
-def status_exponents(pressure, disengage, withdraw, reengage, rejoin, scale, z):  # type: ignore[no-untyped-def]  # noqa: D103
-    # The arguments of the four logistic probabilities of `dynamics.transition_with_notice`,
+def status_exponents(pressure, disengage, withdraw, reengage, rejoin, revoke, scale, z):  # type: ignore[no-untyped-def]  # noqa: D103
+    # The arguments of the five logistic probabilities of `dynamics.transition_with_notice`,
     # negated as `dynamics.sigmoid` negates them; numpy takes their exp (see `kernels.transition`).
     rows, m = pressure.shape
     for b in range(rows):
@@ -281,6 +281,7 @@ def status_exponents(pressure, disengage, withdraw, reengage, rejoin, scale, z):
             z[b, i, 1] = -((p - withdraw) / scale)
             z[b, i, 2] = -((reengage - p) / scale)
             z[b, i, 3] = -((rejoin - p) / scale)
+            z[b, i, 4] = -((revoke - p) / scale)
 
 
 @_jit
@@ -299,7 +300,9 @@ def transition(status, notice, draw, e, notice_months, fixed):  # type: ignore[n
             p_withdraw = 1.0 / (1.0 + e[b, i, 1])
             p_reengage = 1.0 / (1.0 + e[b, i, 2])
             p_rejoin = 1.0 / (1.0 + e[b, i, 3])
+            p_revoke = 1.0 / (1.0 + e[b, i, 4])
             back = d >= 1.0 - p_reengage
+            revokes = d >= 1.0 - p_revoke
             gives = d < p_withdraw
             if s == 0:
                 status[b, i] = 1 if d < p_disengage else 0
@@ -310,7 +313,7 @@ def transition(status, notice, draw, e, notice_months, fixed):  # type: ignore[n
             elif s == 1 and nt > 0:
                 served = nt == 1
                 status[b, i] = 2 if served else 1
-                notice[b, i] = 0 if (served or back) else nt - 1
+                notice[b, i] = 0 if (served or revokes) else nt - 1
             else:
                 if gives:
                     status[b, i] = 1 if notice_months > 0 else 2

@@ -135,7 +135,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     _m(
         "exit_procedure",
-        "withdrawal after notice, with a way back",
+        "withdrawal after a notice the member can revoke",
         {"model.status.notice_months": 0},
         "Collective Security Treaty, notice",
     ),

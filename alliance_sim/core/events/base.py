@@ -213,6 +213,8 @@ class Request:
             member's last unanswered request (`State.grievance_source`), not `attacker`.
         index: Where the alliance's answer is kept (`State.answers`): the position of a
             scripted event's request among the scenario's scripted requests; -1 otherwise.
+        host: The requester hosts the summit that renews the request: it attends even
+            when disengaged.
     """
 
     requester: int
@@ -222,6 +224,7 @@ class Request:
     label: str
     renewed: bool = False
     index: int = -1
+    host: bool = False
 
 
 @dataclass(frozen=True)
