@@ -162,16 +162,15 @@ class AllianceModel(mesa.Model):
         t = self.steps - 1
         self.world = self._switch.get(t, self.world)
         state = self.state
-        noticed = state.notice.copy()
-        before = run_month(self.world, state, t, self.draws[t], self.trace, self._log_event)
-        status = state.status
-        changed = before != status
-        for i in np.flatnonzero(changed | ((noticed == 0) & (state.notice > 0))).tolist():
-            agent = self.members[i]
-            if changed[i]:
-                self.log_status_change(agent, int(before[i]), int(status[i]))
-            else:
-                self.log_notice(agent)
+        noticed = state.notice.tolist()
+        before = run_month(self.world, state, t, self.draws[t], self.trace, self._log_event).tolist()
+        status, notice = state.status.tolist(), state.notice.tolist()
+        if before != status or notice != noticed:  # most months nobody moves
+            for i, (old, new, was, now) in enumerate(zip(before, status, noticed, notice, strict=True)):
+                if old != new:
+                    self.log_status_change(self.members[i], old, new)
+                elif was == 0 and now > 0:
+                    self.log_notice(self.members[i])
         self.datacollector.collect(self)
         if self.steps >= self.world.steps:
             self.running = False

@@ -18,21 +18,23 @@ are those of `dynamics.sigmoid`.
 
 Which implementation runs: ``ALLIANCE_SIM_KERNELS=numpy`` selects the numpy one,
 ``numba`` the compiled one whenever numba imports, and ``auto`` (the default) the compiled
-one from the first batch of `AUTO_ROWS` replicates on (small runs do not pay for loading
-numba). numba is imported only then, so commands that run no model (``--help``,
-``validate``) never load it; compiled code is cached on disk next to the module (or in
-numba's user cache, or ``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again
-in each process.
+one from the first batch of `AUTO_ROWS` replicates on, or once single runs have stepped
+`AUTO_MONTHS` months in the process (small runs do not pay for loading numba). numba is
+imported only then, so commands that run no model (``--help``, ``validate``) never load it;
+compiled code is cached on disk next to the module (or in numba's user cache, or
+``NUMBA_CACHE_DIR``); where nothing is writable it is compiled again in each process.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -51,6 +53,20 @@ AUTO_ROWS = 1024
 Loading numba and the cached kernels costs a process about half a second, more than a
 small batch (a single Mesa run, a few hundred replicates) saves by it: those run in numpy
 until numba is loaded, after which every batch uses it. The numbers are the same."""
+
+AUTO_MONTHS = 1500
+"""Under `auto`, numba is also loaded once single runs (no batch axis: the Mesa engine) have
+stepped this many months in numpy in one process.
+
+A single run gains most from the compiled kernels (numpy's cost per call dominates arrays
+of a few members), but one run alone does not pay for loading numba. Loading it once the
+process has spent about what loading costs (1,500 months of an eight-actor alliance take
+about half a second in numpy) makes a batch of Mesa runs (`mesa.batch_run`, a Mesa sweep)
+at most about twice as slow as the better of the two choices made in advance, whatever
+its length; a run or two never load it. The numbers are the same either way."""
+
+_months = {"one run": 0}
+"""Months stepped by single runs in numpy so far (see `AUTO_MONTHS`)."""
 
 _forced: list[str] = []
 """Implementations forced by `using`, innermost last."""
@@ -72,6 +88,14 @@ def _compiled(rows: int | None = None) -> ModuleType | None:
     return _load()
 
 
+def _compiled_for(state: State) -> ModuleType | None:
+    """`_compiled` for the state's batch; once numba is loaded, without counting the batch."""
+    loaded = _LOADED.get("kernels")
+    if loaded is not None and not _forced and _choice() != "numpy":
+        return loaded
+    return _compiled(_rows(state))
+
+
 @cache
 def _choice() -> str:
     choice = os.environ.get(ENV, "auto").strip().lower()
@@ -91,6 +115,15 @@ def _load() -> ModuleType | None:
         else:
             _LOADED["kernels"] = kernels_numba
     return _LOADED["kernels"]
+
+
+def one_run_month() -> None:
+    """Count a month of a single run; under `auto`, load numba once `AUTO_MONTHS` were stepped in numpy."""
+    if "kernels" in _LOADED or _forced:
+        return
+    _months["one run"] += 1
+    if _months["one run"] >= AUTO_MONTHS and _choice() == "auto":
+        _load()
 
 
 def backend() -> str:
@@ -127,10 +160,161 @@ def using(implementation: str) -> Iterator[None]:
         _forced.pop()
 
 
-def _flat(array: np.ndarray, tail: int, dtype: Any = np.float64) -> np.ndarray:
+def _rows(state: State) -> int:
+    """Replicates in the state's batch (1 for one run)."""
+    shape = state.status.shape
+    return math.prod(shape[:-1]) if len(shape) > 1 else 1
+
+
+_F64, _I8, _I16, _I64, _BOOL = (np.dtype(kind) for kind in (np.float64, np.int8, np.int16, np.int64, np.bool_))
+"""The kernels' types, as dtypes (comparing a dtype with a dtype is several times faster than with a type)."""
+
+
+def _view(array: np.ndarray, tail: int) -> np.ndarray:
+    """A C-contiguous `array` as a (batch, *last `tail` axes) view (one batch row when there is no batch)."""
+    extra = array.ndim - tail
+    if extra == 1:
+        return array
+    if extra == 0:
+        return array[None]
+    return array.reshape((-1, *array.shape[extra:]))
+
+
+def _flat(array: np.ndarray, tail: int, dtype: np.dtype = _F64) -> np.ndarray:
     """`array` as a contiguous (batch, *last `tail` axes) array (one batch row when there is no batch)."""
-    shape = array.shape[array.ndim - tail :] if tail else ()
-    return np.ascontiguousarray(array, dtype=dtype).reshape((-1, *shape))
+    if array.dtype != dtype or not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array, dtype=dtype)
+    extra = array.ndim - tail  # as `_view`, written out: this runs some seventy times a month
+    if extra == 1:
+        return array
+    if extra == 0:
+        return array[None]
+    return array.reshape((-1, *array.shape[extra:]))
+
+
+class _Statics:
+    """A world's arrays as the compiled kernels take them (contiguous float64), made once per world.
+
+    The engines call the kernels every month with the same world; converting its arrays
+    each time would cost a single run more than the kernels' own work.
+    """
+
+    def __init__(self, world: World) -> None:
+        params = world.config.model
+        w = params.value
+        m, h = world.m, world.hegemon
+
+        def c(array: Any) -> np.ndarray:
+            return np.ascontiguousarray(array, dtype=np.float64)
+
+        self.weights = np.array(
+            [
+                w.protection,
+                w.regime,
+                w.dependence,
+                -w.entrapment,
+                -w.domestic,
+                -w.sovereignty,
+                w.outside,
+                w.grievance,
+                w.fear,
+                -w.coercion,
+            ]
+        )
+        others = c(world.others)
+        others_total = c(dyn.sequential_sum(others)).reshape(m)
+        self.weigh = tuple(
+            c(a)
+            for a in (
+                world.ratio,
+                world.proximity,
+                world.offense,
+                world.power,
+                world.capacity,
+                world.is_hegemon,
+                world.is_outside,
+                params.threat.sufficiency * world.power,
+                world.ties,
+                world.share,
+                others,
+                others_total,
+                world.outside_option,
+                world.patron_option,
+                world.compatibility,
+                world.dependence,
+                world.regime_security,
+                world.war_exposure,
+                world.domestic_pressure,
+                world.sovereignty_cost,
+                world.coercion_exposure,
+            )
+        )
+        self.hegemon_capacity = float(world.capacity[h])
+        self.share = c(world.share)
+        self.is_hegemon = c(world.is_hegemon)
+        self.fixed = np.ascontiguousarray(world.is_hegemon > 0)
+        self.fear = c(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h])
+        self.coercion_exposure = c(world.coercion_exposure)
+        self.member_capacity = c(world.capacity[:m])
+        self.ratio, self.proximity, self.offense, self.ties = (
+            c(world.ratio),
+            c(world.proximity),
+            c(world.offense),
+            c(world.ties),
+        )
+        self.trust_alpha0 = c(world.trust_alpha0).reshape(-1)
+        self.trust_beta0 = c(world.trust_beta0).reshape(-1)
+        self.hostility = c(world.hostility).reshape(-1)
+        shocks, hegemon = params.shocks, params.hegemon
+        self.keeps = np.array(
+            [
+                1.0 - params.trust.forgetting,
+                1.0 - params.threat.intent_decay,
+                1.0 - shocks.protest_decay,
+                1.0 - shocks.offer_decay,
+                1.0 - shocks.grievance_decay,
+                1.0 - shocks.regime_decay,
+                1.0 - shocks.war_recovery,
+                1.0 - shocks.demand_decay,
+                1.0 - hegemon.reward_decay,
+                1.0 - hegemon.signal_decay,
+            ]
+        )
+
+
+_PER_WORLD: dict[tuple[int, str], tuple[weakref.ref[World], Any]] = {}
+_LAST: dict[str, tuple[World, Any]] = {}
+"""The world of the last call of each key and what was made for it (it keeps that one world alive)."""
+
+
+def per_world[T](world: World, key: str, make: Callable[[World], T]) -> T:
+    """`make(world)`, made on first use for this world and `key`, kept while the world lives.
+
+    For what an engine derives from a world every month that the world fixes once (a
+    world never changes): the arrays as the kernels take them, the month's calendar.
+    """
+    last = _LAST.get(key)
+    if last is not None and last[0] is world:  # the world of the last call: most calls
+        return cast(T, last[1])
+    slot = (id(world), key)
+    kept = _PER_WORLD.get(slot)
+    if kept is not None and kept[0]() is world:
+        _LAST[key] = (world, kept[1])
+        return cast(T, kept[1])
+    made = make(world)
+    _LAST[key] = (world, made)
+
+    def forget(ref: weakref.ref[World]) -> None:
+        if _PER_WORLD.get(slot, (None,))[0] is ref:
+            del _PER_WORLD[slot]
+
+    _PER_WORLD[slot] = (weakref.ref(world, forget), made)
+    return made
+
+
+def _statics(world: World) -> _Statics:
+    """The world's `_Statics`, made on first use and kept while the world lives."""
+    return per_world(world, "kernels", _Statics)
 
 
 # --- Credibility (phase 4) ----------------------------------------------------------
@@ -175,9 +359,15 @@ def credibility(
     weight = dyn.trust(alpha, beta) * share * active[..., None, :]  # (..., i, j)
     enough = np.minimum(able[..., :, None] / need[m:], 1.0)  # (..., j, k outside)
     free = (1.0 - ties[:, m:]) * enough
-    outside = np.zeros((*batch, m, n - m))
-    for j in range(m):
-        outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    if batch or m == 0:
+        outside = np.zeros((*batch, m, n - m))
+        for j in range(m):
+            outside = outside + weight[..., :, j, None] * free[..., None, j, :]
+    else:
+        # One run: the (m, m, n - m) products are small, and a running sum over j adds them in
+        # the same order; every product is +0.0 or more, so starting from the first product
+        # instead of from 0.0 changes no bit.
+        outside = np.cumsum(weight[:, :, None] * free[None, :, :], axis=1)[:, -1, :]
     cred = np.concatenate([np.zeros((*batch, m, m)), outside], axis=-1)
     # Help with internal unrest needs a force of the member's own size; ties do not discount it.
     enough_int = np.minimum(able[..., None, :] / need[:m, None], 1.0)
@@ -236,7 +426,7 @@ def learn(
     """
     batch = alpha.shape[:-2]
     m = alpha.shape[-1]
-    kernels = _compiled(int(np.prod(batch)))
+    kernels = _compiled(math.prod(batch))
     if kernels is not None:
         # In place where the arrays allow it (the state's own, which this replaces).
         out = [
@@ -244,12 +434,12 @@ def learn(
             for a in (alpha, beta, alpha_int, beta_int)
         ]
         kernels.learn(
-            *(a.reshape(-1, m, m) for a in out),
-            _flat(np.broadcast_to(levels, (*batch, m)), 1, np.int8),
-            _flat(np.broadcast_to(answer, batch), 0, np.int8),
-            _flat(np.broadcast_to(asked, batch), 0, np.bool_),
-            _flat(np.broadcast_to(unrest, batch), 0, np.bool_),
-            _flat(np.broadcast_to(status, (*batch, m)), 1, np.int8),
+            *(_view(a, 2) for a in out),
+            _flat(np.broadcast_to(levels, (*batch, m)), 1, _I8),
+            _flat(np.broadcast_to(answer, batch), 0, _I8),
+            _flat(np.broadcast_to(asked, batch), 0, _BOOL),
+            _flat(np.broadcast_to(unrest, batch), 0, _BOOL),
+            _flat(np.broadcast_to(status, (*batch, m)), 1, _I8),
             requester,
             spillover,
             learning,
@@ -281,37 +471,22 @@ def weigh(world: World, state: State) -> np.ndarray | None:
     and returns the net value of leaving, (..., m); the numpy implementation is
     `phases.weigh_membership` itself.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled_for(state)
     if kernels is None:
         return None
     params = world.config.model
-    w = params.value
-    m, n = world.m, world.n
+    m = world.m
     batch = state.status.shape[:-1]
-    weights = np.array(
-        [
-            w.protection,
-            w.regime,
-            w.dependence,
-            -w.entrapment,
-            -w.domestic,
-            -w.sovereignty,
-            w.outside,
-            w.grievance,
-            w.fear,
-            -w.coercion,
-        ]
-    )
+    statics = _statics(world)
+    weights = statics.weights
     # Written in place: the state's own arrays (made C-contiguous float64 if they were not).
     terms, stay, leave, cred, internal, max_threat = (
         _writable(state, name) for name in ("terms", "value_stay", "value_leave", "cred", "credibility", "max_threat")
     )
     net = np.empty((*batch, m))
-    others = np.asarray(world.others, dtype=np.float64)
-    others_total = np.asarray(dyn.sequential_sum(others), dtype=np.float64).reshape(m)
     kernels.weigh(
         _flat(state.intent, 2),
-        _flat(state.status, 1, np.int8),
+        _flat(state.status, 1, _I8),
         _flat(state.war_load, 0),
         _flat(state.protest, 1),
         _flat(state.offers, 2),
@@ -324,44 +499,19 @@ def weigh(world: World, state: State) -> np.ndarray | None:
         _flat(state.beta, 2),
         _flat(state.alpha_int, 2),
         _flat(state.beta_int, 2),
-        *(
-            np.ascontiguousarray(a, dtype=np.float64)
-            for a in (
-                world.ratio,
-                world.proximity,
-                world.offense,
-                world.power,
-                world.capacity,
-                world.is_hegemon,
-                world.is_outside,
-                params.threat.sufficiency * world.power,
-                world.ties,
-                world.share,
-                others,
-                others_total,
-                world.outside_option,
-                world.patron_option,
-                world.compatibility,
-                world.dependence,
-                world.regime_security,
-                world.war_exposure,
-                world.domestic_pressure,
-                world.sovereignty_cost,
-                world.coercion_exposure,
-            )
-        ),
+        *statics.weigh,
         params.shocks.contagion,
-        float(world.capacity[world.hegemon]),
+        statics.hegemon_capacity,
         params.hegemon.resolve,
         world.hegemon,
         weights,
-        terms.reshape(-1, m, weights.size),
-        stay.reshape(-1, m),
-        leave.reshape(-1, m),
-        cred.reshape(-1, m, n),
-        internal.reshape(-1, m),
-        max_threat.reshape(-1, m),
-        net.reshape(-1, m),
+        _view(terms, 2),
+        _view(stay, 1),
+        _view(leave, 1),
+        _view(cred, 2),
+        _view(internal, 1),
+        _view(max_threat, 1),
+        _view(net, 1),
     )
     return net
 
@@ -372,7 +522,7 @@ def weigh(world: World, state: State) -> np.ndarray | None:
 def _writable(state: State, name: str) -> np.ndarray:
     """The state's array `name`, made C-contiguous float64 in place if it was not, to be written in place."""
     array: np.ndarray = getattr(state, name)
-    if not (array.flags.c_contiguous and array.dtype == np.float64 and array.flags.writeable):
+    if not (array.dtype == _F64 and array.flags.carray):  # carray: C-contiguous, aligned, writeable
         array = np.array(array, dtype=np.float64, order="C", copy=True)
         setattr(state, name, array)
     return array
@@ -387,7 +537,7 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         baseline: A value per entry of one replicate (the trailing axes), or 0.0.
         rate: The monthly rate.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled_for(state)
     if kernels is None:
         setattr(state, name, dyn.relax_toward(getattr(state, name), baseline, rate))
         return
@@ -398,6 +548,44 @@ def relax(state: State, name: str, baseline: np.ndarray | float, rate: float) ->
         return
     base = np.ascontiguousarray(baseline, dtype=np.float64)
     kernels.relax(array.reshape(-1, base.size), base.reshape(-1), keep)
+
+
+RELAXED = (
+    "alpha",
+    "beta",
+    "alpha_int",
+    "beta_int",
+    "intent",
+    "protest",
+    "offers",
+    "grievance",
+    "crisis",
+    "war_load",
+    "demand",
+    "reward",
+    "signal",
+)
+"""The state's arrays phase 1 relaxes, in the order of `relax_month`'s arguments."""
+
+
+def relax_month(world: World, state: State) -> bool:
+    """Phase 1 whole (`phases.relax` says what it does), compiled, in place; False under numpy.
+
+    One call for every array: the same numbers as `relax` array by array.
+    """
+    kernels = _compiled_for(state)
+    if kernels is None:
+        return False
+    statics = _statics(world)
+    keeps = statics.keeps
+    kernels.relax_month(
+        *(_writable(state, name).reshape(-1) for name in RELAXED),
+        statics.trust_alpha0,
+        statics.trust_beta0,
+        statics.hostility,
+        keeps,
+    )
+    return True
 
 
 # --- Status (phase 6) -------------------------------------------------------------------
@@ -412,11 +600,10 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
     and everything after it are compiled, with the same operations in the same order as
     `dynamics.transition_with_notice`.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     status = world.config.model.status
-    m = world.m
     z = np.empty((*state.status.shape, 5))
     kernels.status_exponents(
         _flat(state.pressure, 1),
@@ -426,18 +613,18 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
         status.rejoin,
         dyn.revoke_threshold(status.disengage, status.withdraw, status.reengage),
         status.scale,
-        z.reshape(-1, m, 5),
+        _view(z, 2),
     )
     np.exp(z, out=z)
-    states = _writable_int(state, "status", np.int8)
-    notices = _writable_int(state, "notice", np.int16)
+    states = _writable_int(state, "status", _I8)
+    notices = _writable_int(state, "notice", _I16)
     kernels.transition(
-        states.reshape(-1, m),
-        notices.reshape(-1, m),
+        _view(states, 1),
+        _view(notices, 1),
         _flat(draw, 1),
-        z.reshape(-1, m, 5),
+        _view(z, 2),
         int(status.notice_months),
-        np.ascontiguousarray(world.is_hegemon > 0),
+        _statics(world).fixed,
     )
     return True
 
@@ -445,7 +632,7 @@ def transition(world: World, state: State, draw: np.ndarray) -> bool:
 def _writable_int(state: State, name: str, dtype: Any) -> np.ndarray:
     """The state's integer array `name`, made C-contiguous of `dtype` in place if it was not."""
     array: np.ndarray = getattr(state, name)
-    if not (array.flags.c_contiguous and array.dtype == dtype and array.flags.writeable):
+    if not (array.dtype == dtype and array.flags.carray):
         array = np.array(array, dtype=dtype, order="C", copy=True)
         setattr(state, name, array)
     return array
@@ -473,6 +660,8 @@ RECORDED = (
 )
 """The traced quantities `record` writes, in the order of its output arguments."""
 
+_RECORDED_TYPES = (_I8, _I16, *(_F64,) * (len(RECORDED) - 2))
+
 
 def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     """Write one month's traced per-member quantities into `members` (name -> row), compiled.
@@ -480,20 +669,20 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
     The same numbers as `trace.QUANTITIES` reads; False (nothing done) under numpy or when
     a row is not a C-contiguous array of the trace's type.
     """
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
-    if kernels is None or set(members) != set(RECORDED):
+    kernels = _compiled_for(state)
+    if kernels is None or len(members) != len(RECORDED):
         return False
-    m = world.m
-    rows = [members[name] for name in RECORDED]
-    if not all(row.flags.c_contiguous and row.flags.writeable for row in rows):
-        return False
-    if rows[0].dtype != np.int8 or rows[1].dtype != np.int16 or any(row.dtype != np.float64 for row in rows[2:]):
-        return False
+    rows: list[np.ndarray] = []
+    for name, kind in zip(RECORDED, _RECORDED_TYPES, strict=True):
+        row = members.get(name)
+        if row is None or row.dtype != kind or not row.flags.carray:  # carray: C-contiguous, aligned, writeable
+            return False
+        rows.append(_view(row, 1))
     h = world.hegemon
-    fear = np.ascontiguousarray(world.ratio[:m, h] * world.proximity[:m, h] * world.offense[h], dtype=np.float64)
+    statics = _statics(world)
     kernels.record(
-        _flat(state.status, 1, np.int8),
-        _flat(state.notice, 1, np.int16),
+        _flat(state.status, 1, _I8),
+        _flat(state.notice, 1, _I16),
         _flat(state.pressure, 1),
         _flat(state.credibility, 1),
         _flat(state.value_stay, 1),
@@ -509,11 +698,11 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
         _flat(state.beta, 2),
         _flat(state.alpha_int, 2),
         _flat(state.beta_int, 2),
-        np.ascontiguousarray(world.share, dtype=np.float64),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        fear,
+        statics.share,
+        statics.is_hegemon,
+        statics.fear,
         h,
-        *(row.reshape(-1, m) for row in rows),
+        *rows,
     )
     return True
 
@@ -523,38 +712,39 @@ def record(world: World, state: State, members: dict[str, np.ndarray]) -> bool:
 
 def smooth_pressure(state: State, net: np.ndarray, smoothing: float) -> bool:
     """Fold this month's net value into the smoothed pressure, compiled, in place; False under numpy."""
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
     pressure = _writable(state, "pressure")
-    kernels.smooth_pressure(pressure.reshape(-1), _flat(np.broadcast_to(net, pressure.shape), 0).reshape(-1), smoothing)
+    if net.shape != pressure.shape:
+        net = np.broadcast_to(net, pressure.shape)
+    kernels.smooth_pressure(pressure.reshape(-1), _flat(net, 0).reshape(-1), smoothing)
     return True
 
 
 def hegemon_acts(world: World, state: State) -> bool:
     """Phase 5 compiled (`phases.hegemon_acts` says what it does), in place; False under numpy."""
-    kernels = _compiled(int(np.prod(state.status.shape[:-1])))
+    kernels = _compiled_for(state)
     if kernels is None:
         return False
-    m = world.m
     params = world.config.model.hegemon
     reacted = state.reacted
     if not (reacted.flags.c_contiguous and reacted.flags.writeable and reacted.dtype == np.bool_):
         reacted = np.array(reacted, dtype=np.bool_)
         state.reacted = reacted
-    n = state.intent.shape[-1]
+    statics = _statics(world)
     kernels.hegemon_acts(
-        _writable(state, "pressure").reshape(-1, m),
-        _writable(state, "previous").reshape(-1, m),
-        _flat(state.status, 1, np.int8),
-        _writable(state, "reward").reshape(-1, m),
-        _writable(state, "signal").reshape(-1, m),
-        _writable(state, "intent").reshape(-1, m, n),
+        _view(_writable(state, "pressure"), 1),
+        _view(_writable(state, "previous"), 1),
+        _flat(state.status, 1, _I8),
+        _view(_writable(state, "reward"), 1),
+        _view(_writable(state, "signal"), 1),
+        _view(_writable(state, "intent"), 2),
         reacted.reshape(-1),
         _flat(state.war_load, 0),
-        float(world.capacity[world.hegemon]),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        np.ascontiguousarray(world.coercion_exposure, dtype=np.float64),
+        statics.hegemon_capacity,
+        statics.is_hegemon,
+        statics.coercion_exposure,
         world.hegemon,
         world.config.model.status.disengage - params.watch,
         params.reward,
@@ -587,11 +777,12 @@ def ally_answers(
         The levels 0 (refused), 1 (token), 2 (full), int8, (..., m).
     """
     batch = state.status.shape[:-1]
-    kernels = _compiled(int(np.prod(batch)))
+    kernels = _compiled(math.prod(batch))
     if kernels is None:
         return None
     m = world.m
     params = world.config.model.answer
+    statics = _statics(world)
     z = np.empty((*batch, m, 2))
     kernels.answer_exponents(
         _flat(state.alpha, 2),
@@ -600,14 +791,14 @@ def ally_answers(
         _flat(state.beta_int, 2),
         _flat(state.intent, 2),
         _flat(state.war_load, 0),
-        _flat(np.broadcast_to(attacker, batch), 0, np.int64),
+        _flat(np.broadcast_to(attacker, batch), 0, _I64),
         requester,
-        np.ascontiguousarray(world.capacity[:m], dtype=np.float64),
-        np.ascontiguousarray(world.is_hegemon, dtype=np.float64),
-        np.ascontiguousarray(world.ratio, dtype=np.float64),
-        np.ascontiguousarray(world.proximity, dtype=np.float64),
-        np.ascontiguousarray(world.offense, dtype=np.float64),
-        np.ascontiguousarray(world.ties, dtype=np.float64),
+        statics.member_capacity,
+        statics.is_hegemon,
+        statics.ratio,
+        statics.proximity,
+        statics.offense,
+        statics.ties,
         params.bias,
         params.trust,
         params.capacity,
@@ -615,9 +806,9 @@ def ally_answers(
         params.ties,
         params.internal,
         params.token_band,
-        z.reshape(-1, m, 2),
+        _view(z, 2),
     )
     np.exp(z, out=z)
     levels = np.empty((*batch, m), dtype=np.int8)
-    kernels.answer_levels(z.reshape(-1, m, 2), _flat(draws, 1), levels.reshape(-1, m))
+    kernels.answer_levels(_view(z, 2), _flat(draws, 1), _view(levels, 1))
     return levels

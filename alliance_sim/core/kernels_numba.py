@@ -223,6 +223,53 @@ def relax_to_zero(values, keep):  # type: ignore[no-untyped-def]  # noqa: D103
 
 
 @_jit
+def relax_month(  # type: ignore[no-untyped-def]  # noqa: D103
+    alpha,
+    beta,
+    alpha_int,
+    beta_int,
+    intent,
+    protest,
+    offers,
+    grievance,
+    crisis,
+    war_load,
+    demand,
+    reward,
+    signal,
+    alpha0,
+    beta0,
+    hostility,
+    keeps,
+):
+    # Phase 1 whole, one flat array per field: `relax` for the first five, `relax_to_zero`
+    # for the rest, with the same operations.
+    for values, baseline, keep in (
+        (alpha, alpha0, keeps[0]),
+        (beta, beta0, keeps[0]),
+        (alpha_int, alpha0, keeps[0]),
+        (beta_int, beta0, keeps[0]),
+        (intent, hostility, keeps[1]),
+    ):
+        size = baseline.size
+        for q in range(values.size):
+            base = baseline[q % size]
+            values[q] = base + (values[q] - base) * keep
+    for values, keep in (
+        (protest, keeps[2]),
+        (offers, keeps[3]),
+        (grievance, keeps[4]),
+        (crisis, keeps[5]),
+        (war_load, keeps[6]),
+        (demand, keeps[7]),
+        (reward, keeps[8]),
+        (signal, keeps[9]),
+    ):
+        for q in range(values.size):
+            values[q] = 0.0 + (values[q] - 0.0) * keep
+
+
+@_jit
 def status_exponents(pressure, disengage, withdraw, reengage, rejoin, revoke, scale, z):  # type: ignore[no-untyped-def]  # noqa: D103
     # The arguments of the five logistic probabilities of `dynamics.transition_with_notice`,
     # negated as `dynamics.sigmoid` negates them; numpy takes their exp (see `kernels.transition`).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alliance_sim.core import kernels
 from alliance_sim.core.phases import (
     RecordFn,
     hegemon_acts,
@@ -82,6 +83,8 @@ def run_month(
     Returns:
         The statuses before phase 6 (a copy), so that an engine can report changes.
     """
+    if state.status.ndim == 1:
+        kernels.one_run_month()  # a single run: may load the compiled kernels (`kernels.AUTO_MONTHS`)
     relax(world, state)
     play_events(world, state, step, draws, record)
     net = weigh_membership(world, state)

@@ -15,7 +15,7 @@ import numpy as np
 
 from alliance_sim.core import dynamics as dyn
 from alliance_sim.core import kernels
-from alliance_sim.core.events import Event, Request, happens
+from alliance_sim.core.events import Event, EventKind, Request, happens
 from alliance_sim.core.types import ANSWER_LEVEL
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 def relax(world: World, state: State) -> None:
     """Phase 1: beliefs forget toward their prior; shocks fade; the war load and its demand recede."""
+    if kernels.relax_month(world, state):
+        return
     params = world.config.model
     forgetting = params.trust.forgetting
     kernels.relax(state, "alpha", world.trust_alpha0, forgetting)
@@ -380,17 +382,14 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
         draws: This month's row of the random block, shape (..., columns).
         record: Optional callback for the event log.
     """
-    slot = 0
-    happenings: list[tuple[Event, int]] = [(event, -1) for event in world.scripted[step]]
-    happenings += [(event, h) for h, event in world.hazards_at(step)]
-    for event, h in happenings:
-        if h < 0:
-            fired = happens(event, state)
-        else:
-            rate = event.behaviour.rate(world, state, event)
-            fired = np.asarray(draws[..., world.hazard_column(h)] < rate)
-        first_slot = slot
-        slot += event.behaviour.slots(event, world.m)
+    month = kernels.per_world(world, "calendar", _calendar)[step]
+    floats = draws.tolist() if draws.ndim == 1 and month else None  # one run: its draws as floats
+    for event, kind, column, first_slot in month:
+        if column < 0:
+            fired = happens(event, state)  # a scripted event: where its condition holds
+        else:  # a hazard: where its draw falls below its rate
+            draw = floats[column] if floats is not None else draws[..., column]
+            fired = np.asarray(draw < kind.rate(world, state, event))
         if fired.ndim == 0 and not fired:
             continue  # one run, and the hazard did not fire: it would change nothing
         if fired.ndim == 1 and np.count_nonzero(fired) < SUBSET_SHARE * fired.shape[0]:
@@ -403,6 +402,30 @@ def play_events(world: World, state: State, step: int, draws: np.ndarray, record
             state.put(rows, part)
         else:
             _play_event(world, state, event, fired, draws, first_slot, record)
+
+
+Happening = tuple[Event, EventKind, int, int]
+"""An event of a month as `play_events` plays it: the event, its kind, the column of its
+draw in the random block (-1 for a scripted event) and its first request slot."""
+
+
+def _calendar(world: World) -> tuple[tuple[Happening, ...], ...]:
+    """Each month's events in the order they happen: scripted ones in file order, then hazards.
+
+    A world fixes them, so an engine derives them once per world, not every month.
+    """
+    months: list[tuple[Happening, ...]] = []
+    for step in range(world.steps):
+        slot = 0
+        happenings: list[Happening] = []
+        events = [(event, -1) for event in world.scripted[step]]
+        events += [(event, world.hazard_column(h)) for h, event in world.hazards_at(step)]
+        for event, column in events:
+            kind = event.behaviour
+            happenings.append((event, kind, column, slot))
+            slot += kind.slots(event, world.m)
+        months.append(tuple(happenings))
+    return tuple(months)
 
 
 def _widened(

@@ -233,6 +233,29 @@ def test_auto_loads_numba_only_for_a_large_batch(root):
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_single_runs_load_numba_after_enough_months_and_give_the_same_numbers(root):
+    pytest.importorskip("numba")
+    code = (
+        "import os, sys\n"
+        "os.environ.pop('ALLIANCE_SIM_KERNELS', None)\n"
+        "from alliance_sim.core import kernels\n"
+        "from alliance_sim.evidence import load_scenario\n"
+        "from alliance_sim.model import AllianceModel\n"
+        "config = load_scenario('tests/fixtures/small.yaml')\n"
+        "with kernels.using('numpy'):\n"
+        "    reference = AllianceModel(config, rng=3).run()\n"
+        "assert 'numba' not in sys.modules, 'numpy forced, yet numba was loaded'\n"
+        "kernels.AUTO_MONTHS = reference.world.steps // 2\n"
+        "switched = AllianceModel(config, rng=3).run()  # numba is loaded halfway through\n"
+        "assert 'numba' in sys.modules, 'enough months of single runs did not load numba'\n"
+        "for name, values in reference.trace.members.items():\n"
+        "    assert values.tobytes() == switched.trace.members[name].tobytes(), name\n"
+        "assert reference.event_log == switched.event_log or repr(reference.event_log) == repr(switched.event_log)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_event_log_is_the_same_in_chunks_and_with_events_played_on_their_replicates(monkeypatch, csto_timeline):
     from alliance_sim.core.ensemble import EventLog
 
@@ -294,3 +317,30 @@ def test_large_trace_buffers_are_reused_only_when_no_view_holds_them(monkeypatch
     assert trace.buffer((5, 40)).__array_interface__["data"][0] != address  # a view of a view holds it
     del view
     assert trace.buffer((5, 40)).__array_interface__["data"][0] == address
+
+
+def test_what_is_made_per_world_is_made_once_and_forgotten_with_the_world(small_config):
+    import gc
+    import weakref
+
+    class Made:
+        pass
+
+    made: list[int] = []
+
+    def make(world) -> Made:
+        made.append(world.m)
+        return Made()
+
+    first, second = compile_world(small_config), compile_world(small_config)
+    one = kernels.per_world(first, "test", make)
+    assert kernels.per_world(first, "test", make) is one
+    other = kernels.per_world(second, "test", make)
+    assert other is not one and kernels.per_world(first, "test", make) is one
+    assert len(made) == 2
+    gone = weakref.ref(one)
+    del first, one
+    kernels.per_world(second, "test", make)  # the last world asked for is no longer the first
+    gc.collect()
+    assert gone() is None, "what was made for a world outlived it"
+    assert len(made) == 2
