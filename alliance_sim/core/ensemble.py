@@ -153,18 +153,58 @@ def run_ensemble(
     Returns:
         The trace, arrays of shape (months + 1, R, members) and (months + 1, R).
     """
-    timeline = _timeline(config)
-    world = timeline[0][1]
-    seeds = list(seeds)
-    trace = Trace.empty(world, (len(seeds),), terms=terms, filled=False)  # every row is written
-    answers = np.full((len(seeds), world.n_requests), -1, dtype=np.int8)
-    chunk = chunk_size(world)
-    for start in range(0, len(seeds), chunk):
-        stop = min(start + chunk, len(seeds))
-        part = _part(trace, start, stop)
-        _run(timeline, seeds[start:stop], part, log, start)
-        assert part.answers is not None
-        answers[start:stop] = part.answers
+    return run_stacked(((config, seeds),), terms=terms, log=log)
+
+
+Stack = Sequence[tuple["ScenarioConfig | World | Timeline", Sequence[int]]]
+"""Groups of replicates, each with its own scenario: (scenario, seeds) pairs (`run_stacked`)."""
+
+
+def run_stacked(groups: Stack, terms: bool = False, log: EventLog | None = None) -> Trace:
+    """Run groups of replicates, each on its own scenario, into one trace and one event log.
+
+    The scenarios must share their members, actors, months and random-number layout (the
+    particles of a posterior do: they change values only). Each group runs as
+    `run_ensemble` runs it, into its own rows of the trace, in the order given, so a
+    replicate's numbers are those it has alone; one trace and one log for all the groups
+    make one set of tables instead of one per group.
+
+    Args:
+        groups: (scenario, seeds) pairs, as for `run_ensemble`; at least one.
+        terms: Also trace the named terms of the values.
+        log: An empty `EventLog` to fill, with the replicates numbered over all the groups.
+
+    Returns:
+        The trace, arrays of shape (months + 1, R, members) and (months + 1, R), R the
+        seeds of all the groups.
+
+    Raises:
+        ValueError: No group, or groups whose scenarios differ in shape.
+    """
+    timelines = [(_timeline(config), list(seeds)) for config, seeds in groups]
+    if not timelines:
+        raise ValueError("run_stacked needs at least one group")
+    world = timelines[0][0][0][1]
+    for timeline, _ in timelines[1:]:
+        other = timeline[0][1]
+        shape = (other.members, other.actors, other.steps, other.columns, other.n_requests)
+        if shape != (world.members, world.actors, world.steps, world.columns, world.n_requests) or (
+            other.config.outputs.trust_matrix != world.config.outputs.trust_matrix
+        ):
+            raise ValueError("run_stacked: the groups' scenarios must differ in values only, not in shape")
+    total = sum(len(seeds) for _, seeds in timelines)
+    trace = Trace.empty(world, (total,), terms=terms, filled=False)  # every row is written
+    answers = np.full((total, world.n_requests), -1, dtype=np.int8)
+    first = 0
+    for timeline, seeds in timelines:
+        chunk = chunk_size(timeline[0][1])
+        for start in range(0, len(seeds), chunk):
+            stop = min(start + chunk, len(seeds))
+            part = _part(trace, first + start, first + stop)
+            _run(timeline, seeds[start:stop], part, log, first + start)
+            assert part.answers is not None
+            answers[first + start : first + stop] = part.answers
+        first += len(seeds)
     trace.answers = answers
     return trace
 

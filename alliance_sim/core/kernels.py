@@ -131,6 +131,16 @@ def backend() -> str:
     return "numba" if _compiled() is not None else "numpy"
 
 
+def expect(rows: int) -> None:
+    """Work of `rows` replicates is coming: under `auto`, load numba now if that is `AUTO_ROWS` or more.
+
+    The work may run in smaller batches (a posterior predictive run has one per particle
+    and design point); they then use the compiled kernels too. The numbers are the same.
+    """
+    if rows >= AUTO_ROWS:
+        _compiled(rows)
+
+
 def reset() -> None:
     """Choose the implementation again from the environment (tests switch it)."""
     _choice.cache_clear()

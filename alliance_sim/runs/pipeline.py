@@ -8,7 +8,7 @@ or, for a run, a `MemoryStore`.
 
 A chunk is a list of (design point, replicates). The worker builds the point's scenario
 once (`alliance_sim.scenario.loader.with_overrides`), compiles it once, and runs its
-replicates: all at once on the ensemble engine (`run_ensemble`, in blocks of at most
+replicates: all at once on the ensemble engine (`run_stacked`, in blocks of at most
 `BLOCK`), or one `AllianceModel` each on the Mesa engine. Run (i, j) is seeded as
 `alliance_sim.runs.seeds.run_seed` says, and the two engines give the same trace and the
 same event log for the same seed, so the results are the same bit for bit whatever the
@@ -16,9 +16,12 @@ engine, executor, worker count, chunking, order or resume. `auto` (the default) 
 ensemble engine for more than one run and the Mesa model for one (`resolve_engine`).
 
 Under a posterior (`alliance_sim.runs.predictive`, the default for a scenario that names
-one), a point's replicates split by the particle each takes: each particle's scenario is
-built and compiled once and runs its replicates with their own seeds, so a replicate's
-result still depends only on its seed and its particle.
+one), each replicate takes a particle: each particle's scenario is built once per process
+(`Predictive.config`) and compiled once per point, and on the ensemble engine the
+particles' replicates share blocks (one trace, one event log and one set of tables per
+block, in the replicates' order), each replicate on its own particle's compiled world and
+seed, so a replicate's result still depends only on its seed and its particle. On the Mesa
+engine each particle's replicates run as a group of their own.
 
 A run that raises is recorded in the `runs` table with `status: failed` and its error;
 the other runs go on.
@@ -48,7 +51,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alliance_sim.core.ensemble import EventLog, Timeline, run_ensemble
+from alliance_sim.core import kernels
+from alliance_sim.core.ensemble import EventLog, Timeline, run_stacked
 from alliance_sim.core.trace import TRACED, Trace
 from alliance_sim.core.world import compile_timeline
 from alliance_sim.runs import tables as tb
@@ -197,7 +201,12 @@ def run_chunk(context: RunContext, chunk: Chunk) -> dict[str, pa.Table]:
     that raises, is recorded as failed with its error text.
     """
     tables: dict[str, list[pd.DataFrame]] = {}
+    if context.engine == "ensemble":
+        kernels.expect(chunk.runs)  # by the chunk's size, not by each particle's block
     for point, values, replicates in chunk.groups:
+        if context.engine == "ensemble":
+            _run_point(context, point, values, replicates, tables)
+            continue
         for draw, rows in particle_groups(context, replicates):
             _run_group(context, point, values, [replicates[int(i)] for i in rows], draw, tables)
     return {name: tb.to_arrow(pd.concat(frames, ignore_index=True), name) for name, frames in tables.items()}
@@ -221,19 +230,61 @@ def _run_group(
     except Exception as exc:  # a bad combination of values: the whole point fails
         _add(tables, "runs", _runs_frame(context, point, reps, seeds, error_text(exc), 0.0))
         return
-    if context.engine == "ensemble":
-        for start in range(0, len(reps), context.block):
-            _run_ensemble_block(
-                context,
-                timeline,
-                months,
-                point,
-                reps[start : start + context.block],
-                seeds[start : start + context.block],
+    _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
+
+
+Part = tuple[Timeline, np.ndarray, list[int]]
+"""Replicates of one point that share a scenario: (its timeline, replicate indices, seeds)."""
+
+
+def _run_point(
+    context: RunContext,
+    point: int,
+    values: Sequence[Any],
+    replicates: Sequence[int],
+    tables: dict[str, list[pd.DataFrame]],
+) -> None:
+    """Run some replicates of one point on the ensemble engine, every particle's in the same blocks.
+
+    Each particle's scenario is built and compiled once; the replicates then run in blocks
+    of at most `RunContext.block`, each block holding the replicates of one or more
+    particles (`alliance_sim.core.ensemble.run_stacked`, particle by particle, in order of
+    first draw) and giving one set of tables. A replicate's numbers depend on its seed and
+    particle only.
+    """
+    reps = np.asarray(replicates, dtype=np.int64)
+    seeds = run_seeds(context.root, point, replicates, common=context.common)
+    parts: list[Part] = []
+    months: np.ndarray | None = None
+    for draw, rows in particle_groups(context, replicates):
+        try:
+            config = variant_config(context, values, draw)
+            timeline = compile_timeline(config)  # the scenario, then each of its `changes`
+            months = step_labels(config)
+        except Exception as exc:  # a bad combination of values: the point fails under this particle
+            _add(
                 tables,
+                "runs",
+                _runs_frame(context, point, reps[rows], [seeds[int(i)] for i in rows], error_text(exc), 0.0),
             )
-    else:
-        _run_mesa(context, config, timeline, months, point, reps, seeds, tables)
+            continue
+        parts.append((timeline, reps[rows], [seeds[int(i)] for i in rows]))
+    if months is None:
+        return
+    block: list[Part] = []
+    room = context.block
+    for worlds, part_reps, part_seeds in parts:
+        start = 0
+        while start < len(part_reps):
+            take = min(room, len(part_reps) - start)
+            block.append((worlds, part_reps[start : start + take], part_seeds[start : start + take]))
+            start += take
+            room -= take
+            if room == 0:
+                _run_ensemble_block(context, block, months, point, tables)
+                block, room = [], context.block
+    if block:
+        _run_ensemble_block(context, block, months, point, tables)
 
 
 def _add(tables: dict[str, list[pd.DataFrame]], name: str, frame: pd.DataFrame) -> None:
@@ -294,32 +345,36 @@ def _record(
 
 def _run_ensemble_block(
     context: RunContext,
-    timeline: Timeline,
+    block: Sequence[Part],
     months: np.ndarray,
     point: int,
-    reps: np.ndarray,
-    seeds: Sequence[int],
     tables: dict[str, list[pd.DataFrame]],
 ) -> None:
+    """Run one block of replicates (of one or more particles) and add its tables, in the block's order."""
     started = time.perf_counter()
+    reps = np.concatenate([part_reps for _, part_reps, _ in block])
+    seeds = [seed for _, _, part_seeds in block for seed in part_seeds]
     log = EventLog() if context.detail else None
     try:
-        trace = run_ensemble(timeline, list(seeds), log=log)
+        trace = run_stacked([(timeline, part_seeds) for timeline, _, part_seeds in block], log=log)
     except Exception:
         if len(reps) == 1:
             raise
         # Find the runs that fail: run each replicate alone.
-        for k in range(len(reps)):
-            try:
-                _run_ensemble_block(context, timeline, months, point, reps[k : k + 1], seeds[k : k + 1], tables)
-            except Exception as exc:
-                _add(tables, "runs", _runs_frame(context, point, reps[k : k + 1], seeds[k : k + 1], error_text(exc), 0))
+        for timeline, part_reps, part_seeds in block:
+            for k in range(len(part_reps)):
+                one: Part = (timeline, part_reps[k : k + 1], part_seeds[k : k + 1])
+                try:
+                    _run_ensemble_block(context, [one], months, point, tables)
+                except Exception as exc:
+                    _add(tables, "runs", _runs_frame(context, point, one[1], one[2], error_text(exc), 0))
         return
     seconds = (time.perf_counter() - started) / len(reps)
-    _record(context, trace, timeline[0][1].members, months, point, reps, tables)
+    world = block[0][0][0][1]
+    _record(context, trace, world.members, months, point, reps, tables)
     if log is not None:
         events, answers = tb.ensemble_event_rows(
-            *log.columns(timeline[0][1]), point * context.replicates + reps, np.full(len(reps), point), reps
+            *log.columns(world), point * context.replicates + reps, np.full(len(reps), point), reps
         )
         _add(tables, "events", events)
         _add(tables, "answers", answers)

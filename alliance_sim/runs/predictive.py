@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,10 @@ class Predictive:
         path: The posterior file.
         sha256: Its hash (`alliance_sim.evidence.posterior.file_hash`).
         stale: What changed since the posterior was made (empty when nothing).
+
+    Each draw's scenario is built once per process (`config`) and kept: a sweep's points
+    all start from the same particles, and building one (recalibrating the ledger, then
+    validating the scenario) costs about as much as running a few dozen replicates.
     """
 
     applier: ParticleApplier
@@ -59,6 +63,18 @@ class Predictive:
     path: str
     sha256: str
     stale: tuple[str, ...] = ()
+    _configs: dict[tuple[int, str], ScenarioConfig] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker receives: everything but the scenarios built so far (it builds its own)."""
+        state = dict(self.__dict__)
+        state["_configs"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled `Predictive` (frozen: set through `object.__setattr__`)."""
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def draw_of(self, replicates: Sequence[int] | np.ndarray) -> np.ndarray:
         """The draw (row of `values`) of each replicate: ``replicate * draws // R``."""
@@ -69,10 +85,17 @@ class Predictive:
         return self.particles[self.draw_of(replicates)]
 
     def config(self, draw: int, like: ScenarioConfig | None = None) -> ScenarioConfig:
-        """The scenario of one draw; with `like`, on its time span (a run of fewer months)."""
-        config = self.applier.apply(self.values[int(draw)])
-        if like is not None and like.time != config.time:
-            config = config.model_copy(update={"time": like.time})
+        """The scenario of one draw; with `like`, on its time span (a run of fewer months).
+
+        Built once per draw and time span in a process, then shared (scenarios are frozen).
+        """
+        key = (int(draw), "" if like is None else like.time.model_dump_json())
+        config = self._configs.get(key)
+        if config is None:
+            config = self.applier.apply(self.values[int(draw)])
+            if like is not None and like.time != config.time:
+                config = config.model_copy(update={"time": like.time})
+            self._configs[key] = config
         return config
 
     def groups(self, replicates: Sequence[int] | np.ndarray) -> list[tuple[int, np.ndarray]]:

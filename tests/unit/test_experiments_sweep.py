@@ -203,14 +203,14 @@ def test_common_random_numbers_share_seeds_across_points(tmp_path):
 
 def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path, monkeypatch):
     bad_seed = run_seed(11, 2, 3)
-    real = sweep_module.run_ensemble
+    real = sweep_module.run_stacked
 
-    def flaky(world, seeds, **options):
-        if bad_seed in seeds:
+    def flaky(groups, **options):
+        if any(bad_seed in seeds for _, seeds in groups):
             raise FloatingPointError("simulated failure")
-        return real(world, seeds, **options)
+        return real(groups, **options)
 
-    monkeypatch.setattr(sweep_module, "run_ensemble", flaky)
+    monkeypatch.setattr(sweep_module, "run_stacked", flaky)
     spec = write_spec(tmp_path)
     result = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", chunk_runs=6)
     failed = result.failed()
@@ -224,7 +224,7 @@ def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path
 
     # A plain resume keeps the failure; --retry-failed runs it again, and then every run
     # is there exactly once, equal to a sweep that never failed.
-    monkeypatch.setattr(sweep_module, "run_ensemble", real)
+    monkeypatch.setattr(sweep_module, "run_stacked", real)
     again = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", resume=True)
     assert again.manifest["runs_failed"] == 1
     fixed = sweep(spec, executor=SerialExecutor(), out=tmp_path / "out", retry_failed=True)
