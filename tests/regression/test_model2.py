@@ -129,11 +129,16 @@ def posterior_table() -> dict[str, pd.Series]:
     ],
 )
 def test_no_dead_mechanism(knockout_table, posterior_table, name):
-    row = knockout_table[name]
-    if name in POSTERIOR or name in WEAK:
-        assert abs(row["change"]) < DEAD, f"{name} moves the point estimate now: take it off the list"
-        row = posterior_table[name]
+    row = knockout_table[name] if name not in POSTERIOR and name not in WEAK else posterior_table[name]
     assert abs(row["change"]) >= DEAD, f"{name}: largest change {row['change']:+.3f} ({row['member']} {row['outcome']})"
+
+
+@pytest.mark.slow
+def test_the_lists_of_weak_mechanisms_are_current(knockout_table):
+    """A mechanism listed as needing the posterior, or as weak, does not move the point estimate."""
+    for name in (*POSTERIOR, *WEAK):
+        change = knockout_table[name]["change"]
+        assert abs(change) < DEAD, f"{name} moves the point estimate now ({change:+.3f}): take it off the list"
 
 
 def test_the_strong_mechanisms_are_alive():
